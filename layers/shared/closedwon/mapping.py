@@ -1,0 +1,336 @@
+"""Deal → NetSuite payloads (MAPPING.md §4). Pure functions: no I/O, no clients.
+
+Every NetSuite field name the product writes is in this module. Ids that are NetSuite setup
+(subsidiary, currency, terms, billing schedule, price plan type, pricing option, line types) come
+from the mapping config. Enum values are sent as bare strings, as in Oracle's SuiteBilling
+tutorials (reference/netsuite.md §1.5, DEVREL-1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from closedwon.config import MappingConfig
+from closedwon.deal import MONTHS_PER_PERIOD, Address, Contact, Deal, Line, Package
+
+FREQUENCIES = {"Monthly": "MONTHLY", "Quarterly": "QUARTERLY", "Semiannual": "SEMIANNUALLY", "Annual": "ANNUALLY"}
+
+
+def ref(internal_id: str) -> dict[str, str]:
+    """A NetSuite reference field value."""
+    return {"id": internal_id}
+
+
+# -- external ids (§4 table) ----------------------------------------------------------------------
+
+
+def customer_eid(deal: Deal) -> str:
+    return f"SF-{deal.account.id}"
+
+
+def contact_eid(contact: Contact) -> str:
+    return f"SF-{contact.id}"
+
+
+def billing_account_eid(deal: Deal) -> str:
+    return f"SF-BA-{deal.account.id}-{deal.currency}"
+
+
+def term_eid(months: int) -> str:
+    return f"SF-TERM-{months}M"
+
+
+def plan_eid(package: Package, config: MappingConfig) -> str:
+    return f"SF-PLAN-{package.root_product_id}-{plan_version(package, config)}"
+
+
+def price_plan_eid(line: Line) -> str:
+    return f"SF-PP-{line.id}"
+
+
+def price_book_eid(deal: Deal, package: Package) -> str:
+    return f"SF-PB-{deal.opportunity_id}-{package.root_line_id}"
+
+
+def subscription_eid(deal: Deal, package: Package) -> str:
+    return f"SF-SUB-{deal.opportunity_id}-{package.root_line_id}"
+
+
+def activation_eid(deal: Deal, package: Package) -> str:
+    return f"SF-ACT-{deal.opportunity_id}-{package.root_line_id}"
+
+
+# -- 4.1 customer -----------------------------------------------------------------------------------
+
+
+def customer(deal: Deal, config: MappingConfig) -> dict[str, Any]:
+    ns = config.netsuite
+    body: dict[str, Any] = {
+        "companyName": deal.account.name,
+        "isPerson": False,
+        "subsidiary": ref(ns.subsidiary_id),
+        "currency": ref(ns.currencies[deal.currency]),
+        "phone": deal.account.phone,
+        "url": deal.account.website,
+        "email": deal.email,
+        "addressBook": {"items": address_book(deal.account.billing, deal.account.shipping)},
+    }
+    terms_id = ns.payment_terms.get(deal.payment_terms or "")
+    if terms_id:
+        body["terms"] = ref(terms_id)
+    return _without_none(body)
+
+
+def address_book(billing: Address | None, shipping: Address | None) -> list[dict[str, Any]]:
+    """Billing and shipping entries; one entry carrying both defaults when they are the same place."""
+    if billing and shipping and _same_place(billing, shipping):
+        return [_address_entry(billing, "Billing", default_billing=True, default_shipping=True)]
+    entries = []
+    if billing:
+        entries.append(_address_entry(billing, "Billing", default_billing=True, default_shipping=False))
+    if shipping:
+        entries.append(_address_entry(shipping, "Shipping", default_billing=False, default_shipping=True))
+    return entries
+
+
+def _same_place(a: Address, b: Address) -> bool:
+    return (a.lines, a.city, a.state, a.zip, a.country) == (b.lines, b.city, b.state, b.zip, b.country)
+
+
+def _address_entry(address: Address, label: str, *, default_billing: bool, default_shipping: bool) -> dict[str, Any]:
+    fields: dict[str, Any] = {"addressee": address.addressee}
+    for name, value in zip(("addr1", "addr2", "addr3"), address.lines, strict=False):
+        fields[name] = value
+    fields.update(city=address.city, state=address.state, zip=address.zip)
+    if address.country:
+        fields["country"] = ref(address.country)
+    return {
+        "defaultBilling": default_billing,
+        "defaultShipping": default_shipping,
+        "label": label,
+        "addressBookAddress": _without_none(fields),
+    }
+
+
+# -- 4.2 contact ------------------------------------------------------------------------------------
+
+
+def contact(person: Contact, customer_id: str, config: MappingConfig) -> dict[str, Any]:
+    return _without_none(
+        {
+            "firstName": person.first_name,
+            "lastName": person.last_name,
+            "email": person.email,
+            "phone": person.phone,
+            "title": person.title,
+            "company": ref(customer_id),
+            "subsidiary": ref(config.netsuite.subsidiary_id),
+        }
+    )
+
+
+# -- 4.3 billing account ----------------------------------------------------------------------------
+
+
+def billing_account(deal: Deal, customer_id: str, config: MappingConfig) -> dict[str, Any]:
+    ns = config.netsuite
+    return {
+        "name": f"{deal.account.name} - {deal.currency}",
+        "customer": ref(customer_id),
+        "subsidiary": ref(ns.subsidiary_id),
+        "currency": ref(ns.currencies[deal.currency]),
+        "billingSchedule": ref(ns.billing_schedule_id),
+        "startDate": deal.start_date.isoformat(),
+    }
+
+
+# -- 4.4 subscription term --------------------------------------------------------------------------
+
+
+def subscription_term(months: int) -> dict[str, Any]:
+    return {
+        "name": f"{months} Months",
+        "subscriptionTermType": "STANDARD",
+        "subscriptionTermDuration": months,
+        "subscriptionTermUnit": "MONTHS",
+    }
+
+
+# -- 4.5 subscription plan --------------------------------------------------------------------------
+
+
+def _member_shape(line: Line, config: MappingConfig) -> tuple[str, str, str, str]:
+    """(ProductCode, subscriptionLineType, billingMode, renewalOption): what makes a plan version."""
+    line_type = config.netsuite.line_types[line.charge_type]
+    billing_mode = "IN_ARREARS" if line.billing_type == "Arrears" else "IN_ADVANCE"
+    renewal = "NEVER" if line.charge_type == "One-Time" else "ALWAYS"
+    return (line.product_code, line_type, billing_mode, renewal)
+
+
+def plan_version(package: Package, config: MappingConfig) -> str:
+    """``<v8>``: first 8 hex chars of SHA-256 over the canonical JSON of the members and the term.
+
+    The same package configuration in two deals gives the same plan; any change (a member, its
+    type, billing mode, renewal option, order, or the term) gives a new plan.
+    """
+    canonical = json.dumps(
+        {"members": [list(_member_shape(m, config)) for m in package.members], "termMonths": package.term_months},
+        separators=(",", ":"),
+        sort_keys=True,
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:8]
+
+
+def subscription_plan(package: Package, term_id: str, config: MappingConfig) -> dict[str, Any]:
+    members = []
+    for number, line in enumerate(package.members, start=1):
+        _, line_type, billing_mode, renewal = _member_shape(line, config)
+        member: dict[str, Any] = {
+            "lineNumber": number,
+            "item": ref(line.item_id),
+            "isRequired": True,
+            "subscriptionLineType": line_type,
+            "billingMode": billing_mode,
+            "renewalOption": renewal,
+        }
+        if line.charge_type == "Recurring":
+            member.update(prorateStartDate=True, prorateEndDate=True)
+        members.append(member)
+    return {
+        "itemId": f"{package.root_product_name} {plan_version(package, config)}",
+        "displayName": package.root_product_name,
+        "initialTerm": ref(term_id),
+        "member": {"items": members},
+    }
+
+
+# -- 4.6 price plan ---------------------------------------------------------------------------------
+
+
+def unit_price(line: Line, currency: str, config: MappingConfig) -> Decimal:
+    """Price per unit per billing period, rounded half-up to the currency's decimals."""
+    value = line.net_price
+    if line.charge_type == "Recurring" and line.billing_frequency:
+        value = line.net_price * MONTHS_PER_PERIOD[line.billing_frequency] / line.term_months
+    quantum = Decimal(1).scaleb(-config.netsuite.decimals(currency))
+    return value.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def price_plan(line: Line, deal: Deal, config: MappingConfig) -> dict[str, Any]:
+    ns = config.netsuite
+    return {
+        "currency": ref(ns.currencies[deal.currency]),
+        "pricePlanType": ns.price_plan_type,
+        "priceTiers": {
+            "items": [
+                {
+                    "fromVal": 0,
+                    "pricingOption": ref(ns.pricing_option_per_unit),
+                    "value": float(unit_price(line, deal.currency, config)),
+                }
+            ]
+        },
+    }
+
+
+def rounding_delta(deal: Deal, config: MappingConfig) -> Decimal:
+    """Σ NetTotal − Σ value × quantity × periods over recurring lines (reported, never hidden)."""
+    delta = Decimal(0)
+    for package in deal.packages:
+        for line in package.members:
+            if line.charge_type != "Recurring" or not line.billing_frequency or line.net_total is None:
+                continue
+            periods = Decimal(line.term_months) / MONTHS_PER_PERIOD[line.billing_frequency]
+            delta += line.net_total - unit_price(line, deal.currency, config) * line.quantity * periods
+    return delta.quantize(Decimal("0.0001"))
+
+
+# -- 4.7 price book ---------------------------------------------------------------------------------
+
+
+def price_book(deal: Deal, package: Package, plan_id: str, price_plan_ids: list[str], config: MappingConfig) -> dict[str, Any]:
+    intervals = []
+    for number, (line, price_plan_id) in enumerate(zip(package.members, price_plan_ids, strict=True), start=1):
+        one_time = line.charge_type == "One-Time"
+        intervals.append(
+            {
+                "subscriptionPlanLineNumber": number,
+                "pricePlan": ref(price_plan_id),
+                "frequency": "ONETIME" if one_time else FREQUENCIES.get(line.billing_frequency or "", "MONTHLY"),
+                "repeatEvery": "0" if one_time else "1",
+                "startOffsetUnit": "MONTH",
+                "startOffsetValue": 1,
+                "prorateBy": "" if one_time else "MONTH",
+            }
+        )
+    return {
+        "name": f"{deal.opportunity_name} - {package.root_product_name} - {deal.currency}",
+        "subscriptionPlan": ref(plan_id),
+        "currency": ref(config.netsuite.currencies[deal.currency]),
+        "priceInterval": {"items": intervals},
+    }
+
+
+# -- 4.8 subscription -------------------------------------------------------------------------------
+
+
+def subscription_quantities(package: Package) -> dict[str, Any]:
+    return {
+        "priceInterval": {
+            "items": [
+                {"subscriptionPlanLineNumber": number, "quantity": float(line.quantity)}
+                for number, line in enumerate(package.members, start=1)
+            ]
+        }
+    }
+
+
+def subscription(
+    deal: Deal,
+    package: Package,
+    *,
+    customer_id: str,
+    billing_account_id: str,
+    plan_id: str,
+    price_book_id: str,
+    term_id: str,
+    config: MappingConfig,
+) -> dict[str, Any]:
+    ns = config.netsuite
+    body: dict[str, Any] = {
+        "name": f"{deal.opportunity_name} - {package.root_product_name}",
+        "customer": ref(customer_id),
+        "billingAccount": ref(billing_account_id),
+        "subscriptionPlan": ref(plan_id),
+        "priceBook": ref(price_book_id),
+        "initialTerm": ref(term_id),
+        "startDate": package.start_date.isoformat(),
+        "subsidiary": ref(ns.subsidiary_id),
+        "currency": ref(ns.currencies[deal.currency]),
+        "autoRenewal": ns.auto_renewal,
+    }
+    if ns.subscription_quantities == "create":
+        body.update(subscription_quantities(package))
+    return body
+
+
+# -- 4.9 activation ---------------------------------------------------------------------------------
+
+
+PENDING_ACTIVATION = {"subscriptionLineStatus": "PENDING_ACTIVATION"}
+
+
+def activation_change_order(subscription_id: str, effective_date: str, line_numbers: list[int]) -> dict[str, Any]:
+    return {
+        "action": "ACTIVATE",
+        "subscription": ref(subscription_id),
+        "effectiveDate": effective_date,
+        "subLine": {"items": [{"sequence": n, "apply": True} for n in line_numbers]},
+    }
+
+
+def _without_none(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if v is not None}

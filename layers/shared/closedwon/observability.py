@@ -1,0 +1,85 @@
+"""One place for Logger, Metrics and the step-handler wrapper (Powertools).
+
+Logs are JSON with the opportunity id and execution id on every line. Logs carry ids, counts
+and error classes only — never names, emails, phones or addresses (personal data) and never
+secrets; :func:`mask` erases personal-data keys from any structure that must be logged.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from closedwon.errors import SyncError, error_class_name
+
+SERVICE = "closedwon-sync"
+NAMESPACE = "ClosedWonSync"
+
+logger = Logger(service=SERVICE)
+metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+
+PERSONAL_KEYS = frozenset(
+    {
+        "FirstName", "LastName", "Name", "Email", "Phone", "Title", "Street", "City", "PostalCode",
+        "first_name", "last_name", "name", "email", "phone", "title", "lines", "city", "zip", "state",
+        "addressee", "addr1", "addr2", "addr3", "companyName", "firstName", "lastName", "Website", "website",
+        "BillingStreet", "BillingCity", "BillingPostalCode", "ShippingStreet", "ShippingCity", "ShippingPostalCode",
+        "SBQQ__BillingName__c", "SBQQ__BillingStreet__c", "SBQQ__BillingCity__c", "SBQQ__BillingPostalCode__c",
+    }
+)
+
+
+def mask(value: Any) -> Any:
+    """A copy of ``value`` with personal-data fields replaced by ``*****``."""
+    if isinstance(value, dict):
+        return {k: ("*****" if k in PERSONAL_KEYS and v not in (None, "") else mask(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask(v) for v in value]
+    return value
+
+
+def count(name: str, value: float = 1, **dimensions: str) -> None:
+    """Emit one business metric (EMF) in the current invocation."""
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    for key, dim in dimensions.items():
+        metrics.add_dimension(name=key, value=dim)
+
+
+def step_handler(name: str) -> Callable[[Callable[[dict[str, Any]], dict[str, Any]]], Callable[[dict[str, Any], Any], Any]]:
+    """Wrap a step's core function as a Lambda handler.
+
+    Exceptions propagate unchanged so Lambda reports the taxonomy class name as ``errorType``
+    and the state machine retries or catches on it.
+    """
+
+    def decorate(core: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[dict[str, Any], Any], Any]:
+        @functools.wraps(core)
+        def handler(event: dict[str, Any], context: Any) -> Any:
+            logger.append_keys(
+                step=name,
+                execution_id=event.get("executionId"),
+                opportunity_id=_opportunity_id(event),
+            )
+            try:
+                return core(event)
+            except SyncError as exc:
+                logger.warning("step failed", extra={"error_class": error_class_name(exc), "error": str(exc)[:2000]})
+                raise
+            except Exception as exc:
+                logger.exception("step failed unexpectedly", extra={"error_class": type(exc).__name__})
+                raise
+
+        return logger.inject_lambda_context(clear_state=True)(metrics.log_metrics(handler))  # type: ignore[no-any-return]
+
+    return decorate
+
+
+def _opportunity_id(event: dict[str, Any]) -> str | None:
+    for source in (event, event.get("trigger") or {}, (event.get("state") or {}).get("trigger") or {}):
+        if isinstance(source, dict) and source.get("opportunityId"):
+            return str(source["opportunityId"])
+    return None

@@ -1,0 +1,110 @@
+"""What a step needs from its environment, built lazily once per container.
+
+Clients are created on first use (not at import) so cold starts pay only for what a function
+uses, and so tests/offline runs can point them elsewhere by environment. Credentials come only
+from AWS Secrets Manager (via Powertools Parameters, cached); never from environment values.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import os
+import threading
+from typing import TYPE_CHECKING, Any
+
+from closedwon.errors import AuthOrConfig
+
+if TYPE_CHECKING:
+    from closedwon.netsuite import NetSuiteClient
+    from closedwon.salesforce import SalesforceConnection
+
+SECRET_MAX_AGE_S = 300
+_lock = threading.Lock()
+
+#: The invoked function's own environment variables. In Lambda this is simply os.environ; the
+#: offline stack runs every function in one process (Map iterations on threads), so it sets the
+#: function's variables here for the duration of each invocation.
+function_environment: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
+    "function_environment", default=None
+)
+
+
+def optional_env(name: str, default: str | None = None) -> str | None:
+    overlay = function_environment.get()
+    if overlay is not None:
+        return overlay.get(name, default)
+    return os.environ.get(name, default)
+
+
+def env(name: str, default: str | None = None) -> str:
+    value = optional_env(name, default)
+    if not value:
+        raise AuthOrConfig(f"environment variable {name} is not set (see template.yaml)")
+    return value
+
+
+def secret(name_env: str) -> dict[str, Any]:
+    """The JSON secret whose ARN/name is in environment variable ``name_env``."""
+    from aws_lambda_powertools.utilities import parameters
+
+    arn = env(name_env)
+    try:
+        value = parameters.get_secret(arn, transform="json", max_age=SECRET_MAX_AGE_S)
+    except parameters.exceptions.GetParameterError as exc:
+        raise AuthOrConfig(f"secret {arn} cannot be read: {type(exc.__cause__ or exc).__name__}") from None
+    except parameters.exceptions.TransformParameterError:
+        raise AuthOrConfig(f"secret {arn} is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise AuthOrConfig(f"secret {arn} must be a JSON object")
+    return value
+
+
+def org_id() -> str:
+    return env("SALESFORCE_ORG_ID")
+
+
+@functools.cache
+def salesforce() -> SalesforceConnection:
+    from pydantic import ValidationError
+
+    from closedwon.salesforce import SalesforceConnection, SalesforceSettings
+
+    try:
+        settings = SalesforceSettings.model_validate(secret("SALESFORCE_SECRET_ARN"))
+    except ValidationError as exc:
+        missing = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
+        raise AuthOrConfig(f"Salesforce secret is missing or has invalid keys: {missing}") from None
+    return SalesforceConnection(settings)
+
+
+@functools.cache
+def netsuite() -> NetSuiteClient:
+    from pydantic import ValidationError
+
+    from closedwon.limiter import netsuite_limiter
+    from closedwon.netsuite import NetSuiteClient, NetSuiteSettings
+
+    try:
+        settings = NetSuiteSettings.model_validate(secret("NETSUITE_SECRET_ARN"))
+    except ValidationError as exc:
+        missing = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
+        raise AuthOrConfig(f"NetSuite secret is missing or has invalid keys: {missing}") from None
+    return NetSuiteClient(settings, limiter=netsuite_limiter())
+
+
+def reset() -> None:
+    """Forget cached clients and secrets (a new container; used by the offline stack and tests)."""
+    with _lock:
+        salesforce.cache_clear()
+        netsuite.cache_clear()
+        from aws_lambda_powertools.utilities import parameters
+
+        parameters.clear_caches()
+        from closedwon import deal_store, items, limiter
+        from closedwon.config import mapping_config
+
+        mapping_config.cache_clear()
+        items.clear_cache()
+        deal_store.s3_client.cache_clear()
+        limiter.reset()

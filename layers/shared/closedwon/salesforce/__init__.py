@@ -1,0 +1,8 @@
+"""Salesforce adapter: JWT login, the deal reader and the write-back writer (SOQL in soql.py)."""
+
+from closedwon.salesforce.connection import SalesforceConnection
+from closedwon.salesforce.reader import read_deal
+from closedwon.salesforce.settings import SalesforceSettings
+from closedwon.salesforce.writer import record, write_records
+
+__all__ = ["SalesforceConnection", "SalesforceSettings", "read_deal", "record", "write_records"]

@@ -1,0 +1,111 @@
+"""One authenticated Salesforce connection per container, and error mapping.
+
+simple-salesforce does the REST calls; this module logs in lazily, re-logs in once when the
+session expired, and turns its exceptions into the error taxonomy.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import requests
+from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import (
+    SalesforceError,
+    SalesforceExpiredSession,
+    SalesforceGeneralError,
+    SalesforceMalformedRequest,
+    SalesforceRefusedRequest,
+    SalesforceResourceNotFound,
+)
+
+from closedwon.errors import AuthOrConfig, SyncError, Throttled, Transient
+from closedwon.salesforce.auth import jwt_login
+from closedwon.salesforce.settings import SalesforceSettings
+
+T = TypeVar("T")
+
+TRANSIENT_CODES = {"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "REQUEST_RUNNING_TOO_LONG"}
+
+
+class SalesforceConnection:
+    """A lazily logged-in simple-salesforce client that counts the API calls it makes."""
+
+    def __init__(self, settings: SalesforceSettings, session: requests.Session | None = None) -> None:
+        self.settings = settings
+        self.session = session or requests.Session()
+        self._client: Salesforce | None = None
+        self._lock = threading.Lock()
+        self.api_calls = 0
+
+    def _connect(self) -> Salesforce:
+        with self._lock:
+            if self._client is None:
+                token, instance_url = jwt_login(self.settings, self.session)
+                self._client = Salesforce(
+                    instance_url=instance_url,
+                    session_id=token,
+                    version=self.settings.api_version,
+                    session=self.session,
+                    object_pairs_hook=dict,
+                )
+            return self._client
+
+    def call(self, operation: Callable[[Salesforce], T], *, what: str) -> T:
+        """Run one API call; on an expired session log in again once and retry."""
+        for attempt in (1, 2):
+            client = self._connect()
+            try:
+                self.api_calls += 1
+                return operation(client)
+            except SalesforceExpiredSession:
+                with self._lock:
+                    self._client = None
+                if attempt == 2:
+                    raise AuthOrConfig(f"Salesforce session for {what} expired again after a fresh login") from None
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                raise Transient(f"Salesforce did not answer {what}: {type(exc).__name__}") from None
+            except SalesforceError as exc:
+                raise classify(exc, what) from None
+        raise AssertionError("unreachable")
+
+
+def error_codes(content: Any) -> list[str]:
+    if isinstance(content, list):
+        return [str(e.get("errorCode") or e.get("statusCode") or "") for e in content if isinstance(e, dict)]
+    if isinstance(content, dict):
+        return [str(content.get("errorCode") or content.get("statusCode") or "")]
+    return []
+
+
+def error_messages(content: Any) -> str:
+    if isinstance(content, list):
+        return "; ".join(str(e.get("message", "")) for e in content if isinstance(e, dict))[:500]
+    return str(content)[:500]
+
+
+def classify(exc: SalesforceError, what: str) -> SyncError:
+    codes = error_codes(exc.content)
+    message = f"Salesforce refused {what}: {error_messages(exc.content)} ({', '.join(codes) or exc.status})"
+    if "REQUEST_LIMIT_EXCEEDED" in codes:
+        return Throttled(f"Salesforce API request limit exceeded during {what}")
+    if isinstance(exc, SalesforceGeneralError) and exc.status >= 500 or TRANSIENT_CODES & set(codes):
+        return Transient(message)
+    if isinstance(exc, (SalesforceRefusedRequest, SalesforceMalformedRequest, SalesforceResourceNotFound)):
+        return AuthOrConfig(message)
+    return Transient(message) if exc.status >= 500 else AuthOrConfig(message)
+
+
+def raise_for_subresponse(status: int, body: Any, what: str) -> None:
+    """Composite sub-responses carry their own status; classify them like top-level errors."""
+    if status < 300:
+        return
+    codes = error_codes(body)
+    text = f"Salesforce refused {what}: {error_messages(body)} ({', '.join(codes) or status})"
+    if "REQUEST_LIMIT_EXCEEDED" in codes:
+        raise Throttled(f"Salesforce API request limit exceeded during {what}")
+    if status >= 500 or TRANSIENT_CODES & set(codes):
+        raise Transient(text)
+    raise AuthOrConfig(text)

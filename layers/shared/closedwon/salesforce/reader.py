@@ -1,0 +1,65 @@
+"""Read one deal from Salesforce in ONE API call (a composite request with the two §8 queries)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from closedwon.errors import InvalidDeal
+from closedwon.salesforce import soql
+from closedwon.salesforce.connection import SalesforceConnection, raise_for_subresponse
+
+
+def read_deal(conn: SalesforceConnection, opportunity_id: str, *, multi_currency: bool) -> dict[str, Any]:
+    """Return ``{"opportunity": {...}, "lines": [...]}`` with relationship fields nested.
+
+    Child results that Salesforce pages (very large quotes or contact-role lists) are followed with
+    ``query_more``, one extra call per page; a normal deal costs exactly one API call.
+    """
+    version = conn.settings.api_version
+    queries = {
+        "opportunity": soql.opportunity_query(opportunity_id, multi_currency=multi_currency),
+        "lines": soql.quote_lines_query(opportunity_id, multi_currency=multi_currency),
+    }
+    request = {
+        "allOrNone": False,
+        "compositeRequest": [
+            {"method": "GET", "url": f"/services/data/v{version}/query/?{urlencode({'q': q})}", "referenceId": ref}
+            for ref, q in queries.items()
+        ],
+    }
+    what = f"reading opportunity {opportunity_id}"
+    response = conn.call(lambda sf: sf.restful("composite", method="POST", json=request), what=what)
+    results = {r["referenceId"]: r for r in response["compositeResponse"]}
+    for ref in queries:
+        raise_for_subresponse(results[ref]["httpStatusCode"], results[ref]["body"], what)
+    opportunities = results["opportunity"]["body"]["records"]
+    if not opportunities:
+        raise InvalidDeal(
+            [f"Opportunity.Id: opportunity {opportunity_id} was not found (deleted, or not visible to the integration user)"],
+            record=f"Opportunity {opportunity_id}",
+        )
+    opportunity = opportunities[0]
+    roles = opportunity.get("OpportunityContactRoles")
+    if roles:
+        roles["records"] = _all_records(conn, roles, what)
+    lines = _all_records(conn, results["lines"]["body"], what)
+    return {"opportunity": strip_attributes(opportunity), "lines": strip_attributes(lines)}
+
+
+def _all_records(conn: SalesforceConnection, result: dict[str, Any], what: str) -> list[dict[str, Any]]:
+    records = list(result.get("records") or [])
+    while not result.get("done", True) and result.get("nextRecordsUrl"):
+        url = result["nextRecordsUrl"]
+        result = conn.call(lambda sf, u=url: sf.query_more(u, identifier_is_url=True), what=what)
+        records.extend(result.get("records") or [])
+    return records
+
+
+def strip_attributes(value: Any) -> Any:
+    """Drop Salesforce's ``attributes`` metadata so the deal is plain data."""
+    if isinstance(value, dict):
+        return {k: strip_attributes(v) for k, v in value.items() if k != "attributes"}
+    if isinstance(value, list):
+        return [strip_attributes(v) for v in value]
+    return value

@@ -1,0 +1,86 @@
+"""Every SOQL statement the product issues (reference/salesforce.md §8).
+
+Values are always bound with ``format_soql`` (never string concatenation), so an id that looks
+like an injection attempt is just a value that matches nothing.
+
+``CurrencyIsoCode`` exists only in multi-currency orgs; querying it elsewhere is INVALID_FIELD, so
+it is added only when the mapping config says ``salesforce.multi_currency: true``.
+"""
+
+from __future__ import annotations
+
+from simple_salesforce.format import format_soql
+
+_ADDRESS = ("Street", "City", "State", "PostalCode", "Country", "CountryCode")
+_CONTACT = ("FirstName", "LastName", "Email", "Phone", "Title")
+
+ACCOUNT_FIELDS = (
+    "Id", "Name", "Phone", "Website",
+    *(f"Billing{p}" for p in _ADDRESS),
+    *(f"Shipping{p}" for p in _ADDRESS),
+)
+QUOTE_FIELDS = (
+    "Id", "SBQQ__Type__c", "SBQQ__Primary__c", "SBQQ__StartDate__c", "SBQQ__SubscriptionTerm__c",
+    "SBQQ__PaymentTerms__c", "SBQQ__PrimaryContact__c",
+    "SBQQ__BillingName__c", "SBQQ__BillingStreet__c", "SBQQ__BillingCity__c",
+    "SBQQ__BillingState__c", "SBQQ__BillingPostalCode__c", "SBQQ__BillingCountry__c",
+    *(f"SBQQ__PrimaryContact__r.{f}" for f in ("Id", *_CONTACT)),
+)
+OPPORTUNITY_FIELDS = (
+    "Id", "Name", "IsWon", "StageName", "CloseDate", "AccountId", "SBQQ__PrimaryQuote__c",
+)
+CONTACT_ROLE_FIELDS = ("ContactId", "Role", "IsPrimary", *(f"Contact.{f}" for f in _CONTACT))
+QUOTE_LINE_FIELDS = (
+    "Id", "SBQQ__Quote__c", "SBQQ__Number__c", "SBQQ__Product__c",
+    "SBQQ__Product__r.Name", "SBQQ__Product__r.ProductCode",
+    "SBQQ__Quantity__c", "SBQQ__NetPrice__c", "SBQQ__NetTotal__c",
+    "SBQQ__ChargeType__c", "SBQQ__BillingType__c", "SBQQ__BillingFrequency__c",
+    "SBQQ__SubscriptionTerm__c", "SBQQ__EffectiveSubscriptionTerm__c",
+    "SBQQ__StartDate__c", "SBQQ__EffectiveStartDate__c",
+    "SBQQ__Bundle__c", "SBQQ__Bundled__c", "SBQQ__RequiredBy__c",
+)
+
+
+def _with_currency(fields: tuple[str, ...], multi_currency: bool) -> tuple[str, ...]:
+    return (*fields, "CurrencyIsoCode") if multi_currency else fields
+
+
+def opportunity_query(opportunity_id: str, *, multi_currency: bool) -> str:
+    """Q1: the opportunity with its account, primary-quote header and contact roles."""
+    fields = [
+        *_with_currency(OPPORTUNITY_FIELDS, multi_currency),
+        *(f"Account.{f}" for f in ACCOUNT_FIELDS),
+        *(f"SBQQ__PrimaryQuote__r.{f}" for f in _with_currency(QUOTE_FIELDS, multi_currency)),
+    ]
+    roles = (
+        f"(SELECT {', '.join(CONTACT_ROLE_FIELDS)} FROM OpportunityContactRoles "
+        "ORDER BY IsPrimary DESC)"
+    )
+    return format_soql(
+        f"SELECT {', '.join(fields)}, {roles} FROM Opportunity WHERE Id = {{}}", opportunity_id
+    )
+
+
+def quote_lines_query(opportunity_id: str, *, multi_currency: bool) -> str:
+    """Q2: the lines of the opportunity's primary quote.
+
+    Filtered by opportunity, not by quote id, so it does not depend on Q1's result and both run in
+    one composite call (1 API call) without the unverified ``@{ref.records[0]...}`` syntax.
+    """
+    fields = _with_currency(QUOTE_LINE_FIELDS, multi_currency)
+    return format_soql(
+        f"SELECT {', '.join(fields)} FROM SBQQ__QuoteLine__c "
+        "WHERE SBQQ__Quote__r.SBQQ__Opportunity2__c = {} AND SBQQ__Quote__r.SBQQ__Primary__c = true "
+        "ORDER BY SBQQ__Number__c",
+        opportunity_id,
+    )
+
+
+def won_opportunities_query(since: str, until: str | None) -> str:
+    """Backfill: won opportunities closed in a date range (dates as YYYY-MM-DD)."""
+    soql = "SELECT Id, Name, CloseDate, AccountId FROM Opportunity WHERE IsWon = true AND CloseDate >= {:literal}"
+    args: list[str] = [since]
+    if until:
+        soql += " AND CloseDate <= {:literal}"
+        args.append(until)
+    return format_soql(soql + " ORDER BY CloseDate, Id", *args)

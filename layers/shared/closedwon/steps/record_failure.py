@@ -1,0 +1,97 @@
+"""RecordFailure: Error status on the Opportunity + the DLQ message (docs/dlq-message.md).
+
+Never fails itself: if Salesforce is down, the DLQ message still goes out and says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from closedwon import runtime
+from closedwon.config import mapping_config
+from closedwon.errors import PERMANENT, SyncError
+from closedwon.observability import count, logger
+from closedwon.salesforce import record, write_records
+
+DLQ_MESSAGE_VERSION = "1"
+SF_LONG_TEXT_LIMIT = 32_000
+#: Attempts the state machine makes per error class (keep in step with the ASL Retry blocks).
+ATTEMPTS = {"Throttled": 7, "Transient": 4, "DealBusy": 11}
+
+
+def describe_error(error: dict[str, Any]) -> tuple[str, str]:
+    """(error class, message) from a Catch's ``{"Error", "Cause"}``; Cause is Lambda's JSON payload."""
+    name = str(error.get("Error") or "Unexpected")
+    cause = error.get("Cause") or ""
+    message = cause
+    try:
+        payload = json.loads(cause)
+        if isinstance(payload, dict):
+            message = payload.get("errorMessage") or cause
+            name = payload.get("errorType") or name
+    except (TypeError, ValueError):
+        pass
+    return name, str(message)
+
+
+def run(event: dict[str, Any]) -> dict[str, Any]:
+    state = event.get("state") or {}
+    error_class, message = describe_error(state.get("error") or {})
+    execution_id = str(event.get("executionId") or state.get("executionId") or "")
+    trigger = state.get("trigger") or {}
+    opportunity_id = state.get("opportunityId") or trigger.get("opportunityId") or _opportunity_from_event(state)
+    original = state.get("input") or {k: v for k, v in state.items() if k not in ("error", "failedStep")}
+    status_written = False
+    status_error = None
+    if opportunity_id:
+        status_written, status_error = _write_error_status(opportunity_id, error_class, message, execution_id)
+    count("DealsFailed", error_class=error_class)
+    message_body = {
+        "version": DLQ_MESSAGE_VERSION,
+        "opportunityId": opportunity_id,
+        "event": original,
+        "executionArn": execution_id,
+        "failedStep": state.get("failedStep") or "Unknown",
+        "errorClass": error_class,
+        "errorMessage": message[:SF_LONG_TEXT_LIMIT],
+        "permanent": error_class in PERMANENT,
+        "attempts": ATTEMPTS.get(error_class, 1),
+        "salesforceStatusWritten": status_written,
+        "salesforceStatusError": status_error,
+        "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    return {"message": message_body}
+
+
+def _write_error_status(opportunity_id: str, error_class: str, message: str, execution_id: str) -> tuple[bool, str | None]:
+    fields = mapping_config().salesforce.writeback
+    text = f"{error_class}: {message} (execution {execution_id})"
+    if len(text) > SF_LONG_TEXT_LIMIT:
+        text = text[: SF_LONG_TEXT_LIMIT - 15] + " …(truncated)"
+    try:
+        write_records(
+            runtime.salesforce(),
+            [record("Opportunity", opportunity_id, {
+                fields.opportunity_status: "Error",
+                fields.opportunity_error: text,
+                fields.opportunity_last_sync: dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            })],
+            what=f"writing the Error status of {opportunity_id}",
+        )
+    except SyncError as exc:
+        logger.warning("could not write the Error status to Salesforce", extra={"error": str(exc)[:500]})
+        return False, f"{type(exc).__name__}: {exc}"[:1000]
+    except Exception as exc:  # never let the failure path itself fail
+        logger.exception("unexpected error writing the Error status")
+        return False, type(exc).__name__
+    return True, None
+
+
+def _opportunity_from_event(state: dict[str, Any]) -> str | None:
+    payload = ((state.get("detail") or {}).get("payload") or {}) if isinstance(state.get("detail"), dict) else {}
+    value = payload.get("Opportunity_Id__c") if isinstance(payload, dict) else None
+    from closedwon.events import is_salesforce_id, to_18
+
+    return to_18(value) if is_salesforce_id(value) else None

@@ -1,0 +1,71 @@
+"""UpsertSubscriptionPlan (per package): term, plan, price plans and price book (§4.4–§4.7).
+
+All four are create-if-absent: the plan is a shared, immutable catalog version (its external id
+carries the configuration hash), price plans and the price book belong to this deal. Each is
+checked on its own, so a half-built package from an earlier failed run is completed on replay.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from closedwon import deal_store, mapping, runtime
+from closedwon.config import mapping_config
+from closedwon.observability import count
+
+_term_ids: dict[str, str] = {}
+_term_lock = threading.Lock()
+
+
+def term_id(months: int) -> str:
+    """The subscriptionTerm for ``months`` (created once; cached per warm container)."""
+    external_id = mapping.term_eid(months)
+    with _term_lock:
+        if external_id in _term_ids:
+            return _term_ids[external_id]
+    internal_id, created = runtime.netsuite().create_if_absent("subscriptionTerm", external_id, mapping.subscription_term(months))
+    if created:
+        count("RecordsWritten", record_type="subscriptionTerm")
+    with _term_lock:
+        _term_ids[external_id] = internal_id
+    return internal_id
+
+
+def run(state: dict[str, Any]) -> dict[str, Any]:
+    deal = deal_store.get(state)
+    package = deal.package(state["packageKey"])
+    config = mapping_config()
+    client = runtime.netsuite()
+    term = term_id(package.term_months)
+
+    plan_eid = mapping.plan_eid(package, config)
+    plan_id, plan_created = client.create_if_absent(
+        "subscriptionPlan", plan_eid, mapping.subscription_plan(package, term, config), replace=["member"]
+    )
+    price_plan_ids = []
+    created = int(plan_created)
+    for line in package.members:
+        pp_id, pp_created = client.create_if_absent("pricePlan", mapping.price_plan_eid(line), mapping.price_plan(line, deal, config))
+        price_plan_ids.append(pp_id)
+        created += int(pp_created)
+    book_eid = mapping.price_book_eid(deal, package)
+    book_id, book_created = client.create_if_absent(
+        "priceBook", book_eid, mapping.price_book(deal, package, plan_id, price_plan_ids, config), replace=["priceInterval"]
+    )
+    created += int(book_created)
+    if created:
+        count("RecordsWritten", created, record_type="subscriptionCatalog")
+    return {
+        "termId": term,
+        "planId": plan_id,
+        "planExternalId": plan_eid,
+        "pricePlanIds": price_plan_ids,
+        "priceBookId": book_id,
+        "priceBookExternalId": book_eid,
+    }
+
+
+def clear_cache() -> None:
+    with _term_lock:
+        _term_ids.clear()

@@ -1,0 +1,310 @@
+"""The embedded offline stack: the real template, ASL and handlers; doubles for the SaaS ends.
+
+- AWS: moto with the executing Step Functions interpreter; queues, bucket, functions and the
+  state machine are created from template.yaml (DefinitionSubstitutions resolved), the event
+  rule patterns are applied with moto's own EventBridge matcher.
+- Salesforce: :mod:`offline.salesforce_double` over HTTPS on loopback, from an org snapshot.
+- NetSuite: :mod:`offline.netsuite_double` over HTTP on loopback, persisted in SQLite.
+- Credentials: generated key pairs, stored as Secrets Manager secrets exactly as in the cloud.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import threading
+import time
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import boto3
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from moto import mock_aws
+from moto.events.models import EventPattern
+
+from closedwon import runtime
+from offline.lambda_seam import LambdaRegistry
+from offline.netsuite_double import AuthConfig, FaultConfig, NetSuiteDouble
+from offline.salesforce_double import SalesforceDouble, SalesforceFaults
+from offline.template import ROOT, Resolver, function_properties, load_template, resources_of_type
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+STACK = "closedwon-offline"
+SAMPLE_DIR = ROOT / "offline" / "sample"
+DEFAULT_ORG = SAMPLE_DIR / "org.json"
+DEFAULT_SEED = SAMPLE_DIR / "netsuite_seed.json"
+DEFAULT_CONFIG = SAMPLE_DIR / "mapping.yaml"
+DEFAULT_STATE = ROOT / ".offline-state"
+
+
+def _pem_keypair() -> tuple[str, str]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return private, public
+
+
+@dataclass
+class StackOptions:
+    state_dir: Path = DEFAULT_STATE
+    org_path: Path = DEFAULT_ORG
+    seed_path: Path = DEFAULT_SEED
+    config_path: Path = DEFAULT_CONFIG
+    netsuite_latency_s: float = 0.0
+    netsuite_concurrency_limit: int | None = None
+    netsuite_faults: FaultConfig | None = None
+    salesforce_faults: SalesforceFaults | None = None
+    #: Multiplies every ASL Retry interval (0 = retry at once; 1 = real time).
+    retry_time_scale: float = 0.0
+    parameters: dict[str, str] = field(default_factory=dict)
+    function_concurrency: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class ExecutionResult:
+    arn: str
+    status: str  # SUCCEEDED | FAILED | TIMED_OUT | ABORTED
+    output: dict[str, Any] | None
+    error: str | None
+    cause: str | None
+
+
+class OfflineStack:
+    """Context manager: ``with OfflineStack(options) as stack: stack.run_execution(event)``."""
+
+    def __init__(self, options: StackOptions | None = None) -> None:
+        self.options = options or StackOptions()
+        self.state_dir = Path(self.options.state_dir)
+        self.template = load_template()
+        self.org_snapshot = json.loads(Path(self.options.org_path).read_text(encoding="utf-8"))
+        self.seed = json.loads(Path(self.options.seed_path).read_text(encoding="utf-8"))
+        self.org_id: str = self.org_snapshot["orgId"]
+        self.lambdas = LambdaRegistry()
+        self.outputs: dict[str, str] = {}
+        self._patches: list[Any] = []
+        self._saved_env: dict[str, str | None] = {}
+
+    # ------------------------------------------------------------------ lifecycle
+    def __enter__(self) -> OfflineStack:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        sf_private, sf_public = _pem_keypair()
+        ns_private, ns_public = _pem_keypair()
+        self.salesforce = SalesforceDouble(
+            self.org_snapshot, self.state_dir / "salesforce", public_key_pem=sf_public,
+            faults=self.options.salesforce_faults,
+        )
+        self.netsuite = NetSuiteDouble(
+            self.state_dir / "netsuite", self.seed,
+            latency_s=self.options.netsuite_latency_s,
+            concurrency_limit=self.options.netsuite_concurrency_limit,
+            faults=self.options.netsuite_faults,
+            auth=AuthConfig(public_key_pem=ns_public),
+        )
+        sf_url = self.salesforce.start()
+        ns_url = self.netsuite.start()
+        self._set_env({
+            "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": "offline", "AWS_SECRET_ACCESS_KEY": "offline", "AWS_SESSION_TOKEN": "offline",
+            "AWS_PROFILE": None, "REQUESTS_CA_BUNDLE": self.salesforce.ca_bundle,
+            "MAPPING_CONFIG_PATH": str(self.options.config_path),
+            "POWERTOOLS_METRICS_NAMESPACE": "ClosedWonSync", "POWERTOOLS_SERVICE_NAME": "closedwon-sync",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+        })
+        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}})
+        self._mock.start()
+        self._scale_retries(self.options.retry_time_scale)
+        runtime.reset()
+        self.lambdas.install()
+        secrets = boto3.client("secretsmanager", region_name=REGION)
+        sf_secret = secrets.create_secret(Name="closedwon/salesforce", SecretString=json.dumps({
+            "login_url": sf_url, "consumer_key": self.salesforce.consumer_key, "username": self.salesforce.username,
+            "private_key": sf_private,
+        }))["ARN"]
+        ns_auth = self.netsuite.auth
+        ns_secret = secrets.create_secret(Name="closedwon/netsuite", SecretString=json.dumps({
+            "base_url": ns_url, "account_id": ns_auth.realm, "auth_method": "oauth2",
+            "client_id": ns_auth.client_id, "certificate_id": ns_auth.certificate_id,
+            "private_key": ns_private, "algorithm": "PS256",
+        }))["ARN"]
+        parameters = {
+            "SalesforceOrgId": self.org_id,
+            "PartnerEventBusName": f"aws.partner/salesforce.com/{self.org_id}/0YLOFFLINE000001",
+            "SalesforceSecretArn": sf_secret,
+            "NetSuiteSecretArn": ns_secret,
+            **self.options.parameters,
+        }
+        self._create_resources(parameters)
+
+    def stop(self) -> None:
+        self.lambdas.uninstall()
+        for patch in reversed(self._patches):
+            patch.stop()
+        self._patches.clear()
+        if getattr(self, "_mock", None):
+            self._mock.stop()
+        for stopper in (getattr(self, "salesforce", None), getattr(self, "netsuite", None)):
+            if stopper is not None:
+                stopper.stop()
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved_env.clear()
+        runtime.reset()
+
+    def _set_env(self, values: dict[str, str | None]) -> None:
+        for key, value in values.items():
+            self._saved_env.setdefault(key, os.environ.get(key))
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+    def _scale_retries(self, scale: float) -> None:
+        from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+
+        real_sleep = time.sleep
+        fake_time = mock.MagicMock(wraps=time)
+        fake_time.sleep = lambda seconds: real_sleep(seconds * scale) if scale > 0 else None
+        patch = mock.patch.object(retrier_decl, "time", fake_time)
+        patch.start()
+        self._patches.append(patch)
+
+    # ------------------------------------------------------------------ resources from template.yaml
+    def _create_resources(self, parameters: dict[str, str]) -> None:
+        resolver = Resolver(self.template, parameters, {
+            "AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::StackName": STACK, "AWS::Partition": "aws",
+        })
+        self.resolver = resolver
+        sqs = boto3.client("sqs", region_name=REGION)
+        for logical, res in resources_of_type(self.template, "AWS::SQS::Queue").items():
+            url = sqs.create_queue(QueueName=f"{STACK}-{logical}")["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            resolver.refs[logical] = url
+            resolver.attrs[(logical, "Arn")] = arn
+            resolver.attrs[(logical, "QueueName")] = f"{STACK}-{logical}"
+        s3 = boto3.client("s3", region_name=REGION)
+        for logical in resources_of_type(self.template, "AWS::S3::Bucket"):
+            name = f"{STACK}-{logical}".lower()
+            s3.create_bucket(Bucket=name)
+            resolver.refs[logical] = name
+            resolver.attrs[(logical, "Arn")] = f"arn:aws:s3:::{name}"
+        for logical in resources_of_type(self.template, "AWS::Logs::LogGroup"):
+            resolver.refs[logical] = f"/offline/{logical}"
+            resolver.attrs[(logical, "Arn")] = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/offline/{logical}"
+        iam = boto3.client("iam", region_name=REGION)
+        role = iam.create_role(RoleName="offline-lambda", AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+        }))["Role"]["Arn"]
+        lam = boto3.client("lambda", region_name=REGION)
+        for logical in resources_of_type(self.template, "AWS::Serverless::Function"):
+            props = function_properties(self.template, logical)
+            env = {k: str(v) for k, v in resolver.resolve(props["Environment"]["Variables"]).items()}
+            name = f"{STACK}-{logical}"
+            arn = lam.create_function(
+                FunctionName=name, Runtime=props["Runtime"], Role=role, Handler=props["Handler"],
+                Code={"ZipFile": _placeholder_zip()}, MemorySize=int(props.get("MemorySize", 128)),
+                Timeout=int(props.get("Timeout", 3)),
+            )["FunctionArn"]
+            self.lambdas.register(
+                name, logical, ROOT / props["CodeUri"], props["Handler"], env, int(props.get("MemorySize", 128)),
+                reserved_concurrency=self.options.function_concurrency.get(logical, props.get("ReservedConcurrentExecutions")),
+            )
+            resolver.refs[logical] = name
+            resolver.attrs[(logical, "Arn")] = arn
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        (logical, machine), = resources_of_type(self.template, "AWS::Serverless::StateMachine").items()
+        props = machine["Properties"]
+        definition = (ROOT / props["DefinitionUri"]).read_text(encoding="utf-8")
+        for key, value in resolver.resolve(props["DefinitionSubstitutions"]).items():
+            definition = definition.replace("${" + key + "}", str(value))
+        self.state_machine_arn = sfn.create_state_machine(
+            name=resolver.resolve(props["Name"]), definition=definition, roleArn=role, type=props.get("Type", "STANDARD"),
+        )["stateMachineArn"]
+        resolver.refs[logical] = self.state_machine_arn
+        self.definition = json.loads(definition)
+        self.rule_patterns = {
+            name: resolver.resolve(rule["Properties"]["EventPattern"])
+            for name, rule in resources_of_type(self.template, "AWS::Events::Rule").items()
+        }
+        self.outputs = {k: str(resolver.resolve(v["Value"])) for k, v in self.template.get("Outputs", {}).items()}
+        self.dlq_url = resolver.refs["DeadLetterQueue"]
+
+    # ------------------------------------------------------------------ running events
+    def matching_rule(self, event: dict[str, Any]) -> str | None:
+        """The template rule that would deliver this event (offline accepts both trigger modes)."""
+        for name, pattern in self.rule_patterns.items():
+            if EventPattern.load(json.dumps(pattern)).matches_event(event):
+                return name
+        return None
+
+    def start_execution(self, payload: dict[str, Any], name: str | None = None) -> str:
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        return str(sfn.start_execution(
+            stateMachineArn=self.state_machine_arn, name=name or str(uuid.uuid4()), input=json.dumps(payload),
+        )["executionArn"])
+
+    def wait(self, arn: str, timeout_s: float = 300.0) -> ExecutionResult:
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        deadline = time.monotonic() + timeout_s
+        delay = 0.02
+        while True:
+            desc = sfn.describe_execution(executionArn=arn)
+            if desc["status"] != "RUNNING":
+                output = json.loads(desc["output"]) if desc.get("output") else None
+                return ExecutionResult(arn, desc["status"], output, desc.get("error"), desc.get("cause"))
+            if time.monotonic() > deadline:
+                return ExecutionResult(arn, "TIMED_OUT", None, "OfflineTimeout", f"still running after {timeout_s}s")
+            time.sleep(delay)
+            delay = min(delay * 1.5, 0.25)
+
+    def run_execution(self, payload: dict[str, Any], timeout_s: float = 300.0) -> ExecutionResult:
+        return self.wait(self.start_execution(payload), timeout_s)
+
+    def dlq_messages(self, *, delete: bool = False) -> list[dict[str, Any]]:
+        sqs = boto3.client("sqs", region_name=REGION)
+        messages = []
+        while True:
+            got = sqs.receive_message(QueueUrl=self.dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=0 if not delete else 30)
+            batch = got.get("Messages", [])
+            if not batch:
+                break
+            for m in batch:
+                messages.append({"receiptHandle": m["ReceiptHandle"], "body": json.loads(m["Body"])})
+                if delete:
+                    sqs.delete_message(QueueUrl=self.dlq_url, ReceiptHandle=m["ReceiptHandle"])
+            if not delete:
+                break
+        return messages
+
+
+_zip_lock = threading.Lock()
+_zip_cache: bytes | None = None
+
+
+def _placeholder_zip() -> bytes:
+    """moto wants a code zip; the real code runs in-process through the seam."""
+    global _zip_cache
+    with _zip_lock:
+        if _zip_cache is None:
+            buf = io.BytesIO()
+            with zipfile.ZipFile(buf, "w") as zf:
+                zf.writestr("app.py", "def handler(event, context):\n    raise RuntimeError('offline seam not installed')\n")
+            _zip_cache = buf.getvalue()
+        return _zip_cache
