@@ -1,0 +1,11 @@
+"""A faithful test double of NetSuite SuiteTalk REST (record + SuiteQL + OAuth 2.0 / TBA).
+
+Served over HTTP on 127.0.0.1 and persisted in SQLite; behaviour follows
+reference/netsuite.md §8.7. See :class:`NetSuiteDouble`.
+"""
+
+from .auth import AuthConfig, tba_signature
+from .double import NetSuiteDouble
+from .faults import FaultConfig
+
+__all__ = ["AuthConfig", "FaultConfig", "NetSuiteDouble", "tba_signature"]

@@ -1,0 +1,107 @@
+"""The REST record schemas (2026.1) in schema/*.json, reduced to what the double needs.
+
+A record definition is a mapping of field name to :class:`Field`. Field kinds:
+
+* ``string`` / ``integer`` / ``number`` / ``boolean`` / ``date`` / ``datetime``: scalars;
+* ``ref``: a reference (``{"id": ..}``) to ``target`` (a record type);
+* ``enum``: an object whose ``.id`` row may list the allowed ids (``enum``);
+* ``sublist``: ``{"items": [..]}`` of elements defined by ``target``;
+* ``refs``: a multi-select collection (``{"items": [{"id": ..}]}``) of ``target`` records;
+* ``subrecord``: a nested object defined by ``target`` (e.g. ``addressBookAddress``);
+* ``links``: read-only ``nsLink[]``; ``object``: anything else.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+SCHEMA_DIR = Path(__file__).with_name("schema")
+
+_NOT_RECORDS = {"ns.json", "operations.json"}
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str
+    label: str
+    target: str | None = None
+    enum: tuple[str, ...] | None = None
+    read_only: bool = False
+
+
+def humanize(name: str) -> str:
+    """``billingSchedule`` -> ``Billing Schedule`` (labels of reference fields are empty)."""
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ").split()
+    return " ".join(w[:1].upper() + w[1:] for w in words)
+
+
+def _scalar_kind(prop: dict) -> str:
+    kind = prop["type"]
+    if kind == "string":
+        return {"date": "date", "date-time": "datetime"}.get(prop.get("format") or "", "string")
+    if kind in ("integer", "number", "boolean"):
+        return str(kind)
+    return "object"
+
+
+def _build(definitions: dict[str, dict]) -> dict[str, dict[str, Field]]:
+    result: dict[str, dict[str, Field]] = {}
+    for def_name, definition in definitions.items():
+        props: dict[str, dict] = definition.get("properties", {})
+        fields: dict[str, Field] = {}
+        for name, prop in props.items():
+            if "." in name or "[]" in name:
+                continue
+            label = prop.get("label") or humanize(name)
+            ref = prop.get("ref")
+            if prop["type"] == "nsLink[]":
+                fields[name] = Field(name, "links", label, read_only=True)
+            elif prop["type"] == "object" and f"{name}.id" in props:
+                values = props[f"{name}.id"].get("enum")
+                fields[name] = Field(name, "enum", label, enum=tuple(values) if values else None)
+            elif ref and ref.endswith("Collection"):
+                element = ref[: -len("Collection")] + "Element"
+                if element in definitions:
+                    fields[name] = Field(name, "sublist", label, target=element)
+                else:
+                    fields[name] = Field(name, "refs", label, target=ref[: -len("Collection")])
+            elif ref and ref in definitions:
+                fields[name] = Field(name, "subrecord", label, target=ref)
+            elif ref:
+                fields[name] = Field(name, "ref", label, target=ref)
+            else:
+                fields[name] = Field(name, _scalar_kind(prop), label, read_only=prop["readOnly"])
+        result[def_name] = fields
+    return result
+
+
+class Schema:
+    """All record definitions, keyed by definition name (``customer``,
+    ``customer-addressBookElement``, ``customer-addressBook-addressBookAddress`` ...)."""
+
+    def __init__(self, directory: Path = SCHEMA_DIR) -> None:
+        self.definitions: dict[str, dict[str, Field]] = {}
+        self.record_types: list[str] = []
+        for path in sorted(directory.glob("*.json")):
+            if path.name in _NOT_RECORDS:
+                continue
+            data = json.loads(path.read_text(encoding="utf-8"))
+            self.record_types.append(data["record"])
+            self.definitions.update(_build(data["definitions"]))
+
+    def fields(self, definition: str) -> dict[str, Field]:
+        return self.definitions.get(definition, {})
+
+    def has_record(self, record_type: str) -> bool:
+        return record_type in self.record_types
+
+
+@cache
+def load_schema() -> Schema:
+    """The packaged schema, parsed once per process."""
+    return Schema()

@@ -1,0 +1,42 @@
+"""Fault injection knobs; tests mutate a live instance while the double runs."""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass, field
+
+
+@dataclass
+class SalesforceFaults:
+    """Probabilities (0.0-1.0) of each injected fault, drawn from one seeded RNG.
+
+    - ``rate_request_limit``: 403 ``REQUEST_LIMIT_EXCEEDED`` (org's daily allocation used up).
+    - ``rate_503``: 503 ``SERVER_UNAVAILABLE``.
+    - ``rate_unable_to_lock_row``: on each record write, ``UNABLE_TO_LOCK_ROW``.
+    - ``fail_all``: Salesforce is down; every call, the token endpoint included, gets 503.
+
+    The same seed and the same sequence of calls give the same faults.
+    """
+
+    rate_request_limit: float = 0.0
+    rate_503: float = 0.0
+    rate_unable_to_lock_row: float = 0.0
+    fail_all: bool = False
+    seed: int = 0
+    _rng: random.Random = field(init=False, repr=False, compare=False)
+    _lock: threading.Lock = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+        self._lock = threading.Lock()
+
+    def roll(self, rate: float) -> bool:
+        """True with probability ``rate``. A rate of 0 draws nothing, so it never shifts the
+        sequence other knobs see."""
+        if rate <= 0:
+            return False
+        if rate >= 1:
+            return True
+        with self._lock:
+            return self._rng.random() < rate
