@@ -20,8 +20,10 @@ ORG_ID = "00D5f000005KcCnEAK"
 INTEGRATION_USER_ID = "0055f000005mc66AAA"
 
 WRITEBACK_OPPORTUNITY = {
-    "NetSuite_Sync_Status__c": None, "NetSuite_Sync_Error__c": None,
-    "NetSuite_Last_Sync__c": None, "NetSuite_Subscription_Ids__c": None,
+    "NetSuite_Sync_Status__c": None,
+    "NetSuite_Sync_Error__c": None,
+    "NetSuite_Last_Sync__c": None,
+    "NetSuite_Subscription_Ids__c": None,
 }
 
 # product code -> (name, NetSuite item id)
@@ -90,10 +92,26 @@ class OrgBuilder:
         self.ids = IdFactory()
         self.rng = random.Random(seed)
         self.records: dict[str, list[dict[str, Any]]] = {
-            k: [] for k in ("Account", "Contact", "Product2", "Opportunity", "OpportunityContactRole", "SBQQ__Quote__c", "SBQQ__QuoteLine__c", "User")
+            k: []
+            for k in (
+                "Account",
+                "Contact",
+                "Product2",
+                "Opportunity",
+                "OpportunityContactRole",
+                "SBQQ__Quote__c",
+                "SBQQ__QuoteLine__c",
+                "User",
+            )
         }
         self.products: dict[str, str] = {}
-        self.records["User"].append({"Id": INTEGRATION_USER_ID, "Name": "NetSuite Integration", "Username": "integration@offline.example"})
+        self.records["User"].append(
+            {
+                "Id": INTEGRATION_USER_ID,
+                "Name": "NetSuite Integration",
+                "Username": "integration@offline.example",
+            }
+        )
         for code, (name, _) in CATALOG.items():
             self.product(code, name)
 
@@ -107,64 +125,146 @@ class OrgBuilder:
             self.records["Product2"].append({"Id": pid, "Name": name, "ProductCode": code})
         return self.products[code]
 
-    def account(self, name: str, *, billing: dict[str, str | None] | None = None, shipping: dict[str, str | None] | None = None,
-                phone: str | None = "+1 617 555 0100", website: str | None = "https://example.com") -> str:
+    def account(
+        self,
+        name: str,
+        *,
+        billing: dict[str, str | None] | None = None,
+        shipping: dict[str, str | None] | None = None,
+        phone: str | None = "+1 617 555 0100",
+        website: str | None = "https://example.com",
+    ) -> str:
         aid = self.ids.new("001")
-        record: dict[str, Any] = {"Id": aid, "Name": name, "Phone": phone, "Website": website, "NetSuite_Id__c": None}
+        record: dict[str, Any] = {
+            "Id": aid,
+            "Name": name,
+            "Phone": phone,
+            "Website": website,
+            "NetSuite_Id__c": None,
+        }
         for prefix, address in (("Billing", billing), ("Shipping", shipping)):
             for part in ("Street", "City", "State", "PostalCode", "Country", "CountryCode"):
                 record[f"{prefix}{part}"] = (address or {}).get(part)
         self.records["Account"].append(record)
         return aid
 
-    def contact(self, account_id: str, first: str | None, last: str, email: str | None = None, title: str | None = None,
-                phone: str | None = None) -> str:
+    def contact(
+        self,
+        account_id: str,
+        first: str | None,
+        last: str,
+        email: str | None = None,
+        title: str | None = None,
+        phone: str | None = None,
+    ) -> str:
         cid = self.ids.new("003")
-        self.records["Contact"].append({
-            "Id": cid, "AccountId": account_id, "FirstName": first, "LastName": last, "Email": email,
-            "Phone": phone, "Title": title, "NetSuite_Id__c": None,
-        })
+        self.records["Contact"].append(
+            {
+                "Id": cid,
+                "AccountId": account_id,
+                "FirstName": first,
+                "LastName": last,
+                "Email": email,
+                "Phone": phone,
+                "Title": title,
+                "NetSuite_Id__c": None,
+            }
+        )
         return cid
 
-    def opportunity(self, account_id: str, name: str, lines: list[LineSpec], *, contacts: list[tuple[str, str, bool]] = (),  # type: ignore[assignment]
-                    primary_contact: str | None = None, close_date: str = "2026-03-04", start_date: str | None = "2026-04-01",
-                    term: int | None = 12, won: bool = True, quote_type: str = "Quote", payment_terms: str | None = "Net 30",
-                    bill_to: dict[str, str | None] | None = None, with_quote: bool = True) -> str:
+    def opportunity(
+        self,
+        account_id: str,
+        name: str,
+        lines: list[LineSpec],
+        *,
+        contacts: list[tuple[str, str, bool]] = (),  # type: ignore[assignment]
+        primary_contact: str | None = None,
+        close_date: str = "2026-03-04",
+        start_date: str | None = "2026-04-01",
+        term: int | None = 12,
+        won: bool = True,
+        quote_type: str = "Quote",
+        payment_terms: str | None = "Net 30",
+        bill_to: dict[str, str | None] | None = None,
+        with_quote: bool = True,
+    ) -> str:
         oid = self.ids.new("006")
         qid = self.ids.new("a0x") if with_quote else None
-        self.records["Opportunity"].append({
-            "Id": oid, "Name": name, "IsWon": won, "StageName": "Closed Won" if won else "Negotiation",
-            "CloseDate": close_date, "AccountId": account_id, "SBQQ__PrimaryQuote__c": qid, **WRITEBACK_OPPORTUNITY,
-        })
+        self.records["Opportunity"].append(
+            {
+                "Id": oid,
+                "Name": name,
+                "IsWon": won,
+                "StageName": "Closed Won" if won else "Negotiation",
+                "CloseDate": close_date,
+                "AccountId": account_id,
+                "SBQQ__PrimaryQuote__c": qid,
+                **WRITEBACK_OPPORTUNITY,
+            }
+        )
         for contact_id, role, primary in contacts:
-            self.records["OpportunityContactRole"].append({
-                "Id": self.ids.new("00K"), "OpportunityId": oid, "ContactId": contact_id, "Role": role, "IsPrimary": primary,
-            })
+            self.records["OpportunityContactRole"].append(
+                {
+                    "Id": self.ids.new("00K"),
+                    "OpportunityId": oid,
+                    "ContactId": contact_id,
+                    "Role": role,
+                    "IsPrimary": primary,
+                }
+            )
         if qid is None:
             return oid
         bill = bill_to or {}
-        self.records["SBQQ__Quote__c"].append({
-            "Id": qid, "SBQQ__Opportunity2__c": oid, "SBQQ__Account__c": account_id, "SBQQ__Primary__c": True,
-            "SBQQ__Type__c": quote_type, "SBQQ__StartDate__c": start_date, "SBQQ__SubscriptionTerm__c": term,
-            "SBQQ__PaymentTerms__c": payment_terms, "SBQQ__PrimaryContact__c": primary_contact,
-            **{f"SBQQ__Billing{k}__c": bill.get(k) for k in ("Name", "Street", "City", "State", "PostalCode", "Country")},
-        })
+        self.records["SBQQ__Quote__c"].append(
+            {
+                "Id": qid,
+                "SBQQ__Opportunity2__c": oid,
+                "SBQQ__Account__c": account_id,
+                "SBQQ__Primary__c": True,
+                "SBQQ__Type__c": quote_type,
+                "SBQQ__StartDate__c": start_date,
+                "SBQQ__SubscriptionTerm__c": term,
+                "SBQQ__PaymentTerms__c": payment_terms,
+                "SBQQ__PrimaryContact__c": primary_contact,
+                **{
+                    f"SBQQ__Billing{k}__c": bill.get(k)
+                    for k in ("Name", "Street", "City", "State", "PostalCode", "Country")
+                },
+            }
+        )
         line_ids = [self.ids.new("a0r") for _ in lines]
         for number, (lid, spec) in enumerate(zip(line_ids, lines, strict=True), start=1):
             months = spec.term if spec.term is not None else (term or 12)
-            self.records["SBQQ__QuoteLine__c"].append({
-                "Id": lid, "SBQQ__Quote__c": qid, "SBQQ__Number__c": number,
-                "SBQQ__Product__c": self.product(spec.code, CATALOG.get(spec.code, (spec.code, ""))[0]),
-                "SBQQ__Quantity__c": spec.quantity, "SBQQ__NetPrice__c": spec.net_price,
-                "SBQQ__NetTotal__c": round(spec.net_price * spec.quantity, 2),
-                "SBQQ__ChargeType__c": spec.charge_type,
-                "SBQQ__BillingType__c": spec.billing_type if spec.charge_type else None,
-                "SBQQ__BillingFrequency__c": spec.frequency if spec.charge_type in ("Recurring", "Usage") else None,
-                "SBQQ__SubscriptionTerm__c": spec.term, "SBQQ__EffectiveSubscriptionTerm__c": months if spec.charge_type == "Recurring" else None,
-                "SBQQ__StartDate__c": spec.start, "SBQQ__EffectiveStartDate__c": spec.start or start_date,
-                "SBQQ__Bundle__c": spec.bundle, "SBQQ__Bundled__c": spec.bundled,
-                "SBQQ__RequiredBy__c": line_ids[spec.parent] if spec.parent is not None else None,
-            })
+            self.records["SBQQ__QuoteLine__c"].append(
+                {
+                    "Id": lid,
+                    "SBQQ__Quote__c": qid,
+                    "SBQQ__Number__c": number,
+                    "SBQQ__Product__c": self.product(
+                        spec.code, CATALOG.get(spec.code, (spec.code, ""))[0]
+                    ),
+                    "SBQQ__Quantity__c": spec.quantity,
+                    "SBQQ__NetPrice__c": spec.net_price,
+                    "SBQQ__NetTotal__c": round(spec.net_price * spec.quantity, 2),
+                    "SBQQ__ChargeType__c": spec.charge_type,
+                    "SBQQ__BillingType__c": spec.billing_type if spec.charge_type else None,
+                    "SBQQ__BillingFrequency__c": spec.frequency
+                    if spec.charge_type in ("Recurring", "Usage")
+                    else None,
+                    "SBQQ__SubscriptionTerm__c": spec.term,
+                    "SBQQ__EffectiveSubscriptionTerm__c": months
+                    if spec.charge_type == "Recurring"
+                    else None,
+                    "SBQQ__StartDate__c": spec.start,
+                    "SBQQ__EffectiveStartDate__c": spec.start or start_date,
+                    "SBQQ__Bundle__c": spec.bundle,
+                    "SBQQ__Bundled__c": spec.bundled,
+                    "SBQQ__RequiredBy__c": line_ids[spec.parent]
+                    if spec.parent is not None
+                    else None,
+                }
+            )
         return oid
 
     # -- generated variety -------------------------------------------------------------------
@@ -172,31 +272,94 @@ class OrgBuilder:
         """One realistic deal: a bundle with options and/or standalone lines, 1-3 contacts."""
         rng = self.rng
         name = f"Customer {index:04d} {rng.choice(['Inc.', 'GmbH', 'Ltd', 'SAS', 'KK', 'LLC'])}"
-        country = rng.choice([("United States", "US", "MA"), ("Germany", "DE", None), ("United Kingdom", "GB", None), ("Japan", "JP", None)])
-        address = {"Street": f"{index} Market Street\nSuite {rng.randint(1, 900)}", "City": "Springfield", "State": country[2],
-                   "PostalCode": f"{10000 + index}", "Country": country[0], "CountryCode": country[1]}
-        aid = self.account(name, billing=address, shipping=address if rng.random() < 0.6 else {**address, "Street": f"{index} Dock Road"})
+        country = rng.choice(
+            [
+                ("United States", "US", "MA"),
+                ("Germany", "DE", None),
+                ("United Kingdom", "GB", None),
+                ("Japan", "JP", None),
+            ]
+        )
+        address = {
+            "Street": f"{index} Market Street\nSuite {rng.randint(1, 900)}",
+            "City": "Springfield",
+            "State": country[2],
+            "PostalCode": f"{10000 + index}",
+            "Country": country[0],
+            "CountryCode": country[1],
+        }
+        aid = self.account(
+            name,
+            billing=address,
+            shipping=address if rng.random() < 0.6 else {**address, "Street": f"{index} Dock Road"},
+        )
         contacts = []
         for c in range(rng.randint(1, 3)):
-            cid = self.contact(aid, f"First{c}", f"Last{index}", email=f"c{c}.{index}@example.com", title="Buyer")
+            cid = self.contact(
+                aid, f"First{c}", f"Last{index}", email=f"c{c}.{index}@example.com", title="Buyer"
+            )
             contacts.append((cid, "Decision Maker" if c == 0 else "Evaluator", c == 0))
         lines: list[LineSpec] = []
         if rng.random() < 0.8:
-            lines.append(LineSpec("PLATFORM-PRO", bundle=True, net_price=float(rng.choice([6000, 12000, 24000]))))
+            lines.append(
+                LineSpec(
+                    "PLATFORM-PRO", bundle=True, net_price=float(rng.choice([6000, 12000, 24000]))
+                )
+            )
             root = len(lines) - 1
-            lines.append(LineSpec("PRO-SEATS", frequency=rng.choice(["Monthly", "Quarterly", "Annual"]), quantity=rng.randint(5, 200), net_price=600.0, parent=root))
+            lines.append(
+                LineSpec(
+                    "PRO-SEATS",
+                    frequency=rng.choice(["Monthly", "Quarterly", "Annual"]),
+                    quantity=rng.randint(5, 200),
+                    net_price=600.0,
+                    parent=root,
+                )
+            )
             if rng.random() < 0.5:
-                lines.append(LineSpec("PRO-ONBOARD", charge_type="One-Time", frequency=None, net_price=2500.0, parent=root))
+                lines.append(
+                    LineSpec(
+                        "PRO-ONBOARD",
+                        charge_type="One-Time",
+                        frequency=None,
+                        net_price=2500.0,
+                        parent=root,
+                    )
+                )
             if rng.random() < 0.3:
-                lines.append(LineSpec("PRO-API", charge_type="Usage", frequency="Monthly", billing_type="Arrears", net_price=2.0, parent=root))
+                lines.append(
+                    LineSpec(
+                        "PRO-API",
+                        charge_type="Usage",
+                        frequency="Monthly",
+                        billing_type="Arrears",
+                        net_price=2.0,
+                        parent=root,
+                    )
+                )
             lines.append(LineSpec("PRO-CONSOLE", bundled=True, net_price=0.0, parent=root))
         if not lines or rng.random() < 0.5:
             lines.append(LineSpec("SUPPORT-PREM", frequency="Quarterly", net_price=4800.0))
         if rng.random() < 0.2:
-            lines.append(LineSpec("TRAINING", charge_type="One-Time", frequency=None, quantity=rng.randint(1, 5), net_price=1500.0))
+            lines.append(
+                LineSpec(
+                    "TRAINING",
+                    charge_type="One-Time",
+                    frequency=None,
+                    quantity=rng.randint(1, 5),
+                    net_price=1500.0,
+                )
+            )
         start = (dt.date(2026, 1, 1) + dt.timedelta(days=rng.randint(0, 300))).isoformat()
-        return self.opportunity(aid, f"{name} - New Business", lines, contacts=contacts, primary_contact=contacts[0][0],
-                                start_date=start, term=rng.choice([12, 12, 24, 36]))
+        return self.opportunity(
+            aid,
+            f"{name} - New Business",
+            lines,
+            contacts=contacts,
+            primary_contact=contacts[0][0],
+            start_date=start,
+            term=rng.choice([12, 12, 24, 36]),
+        )
 
 
 def sample_org() -> dict[str, Any]:
@@ -204,33 +367,77 @@ def sample_org() -> dict[str, Any]:
     org = OrgBuilder()
     aid = org.account(
         "Acme Analytics Inc.",
-        billing={"Street": "100 Federal Street\nFloor 12", "City": "Boston", "State": "MA", "PostalCode": "02110",
-                 "Country": "United States", "CountryCode": "US"},
-        shipping={"Street": "1 Innovation Way", "City": "Cambridge", "State": "MA", "PostalCode": "02142",
-                  "Country": "United States", "CountryCode": "US"},
+        billing={
+            "Street": "100 Federal Street\nFloor 12",
+            "City": "Boston",
+            "State": "MA",
+            "PostalCode": "02110",
+            "Country": "United States",
+            "CountryCode": "US",
+        },
+        shipping={
+            "Street": "1 Innovation Way",
+            "City": "Cambridge",
+            "State": "MA",
+            "PostalCode": "02142",
+            "Country": "United States",
+            "CountryCode": "US",
+        },
         website="https://acme-analytics.example",
     )
-    jane = org.contact(aid, "Jane", "Doe", email="jane.doe@acme-analytics.example", title="CFO", phone="+1 617 555 0101")
-    john = org.contact(aid, "John", "Smith", email="john.smith@acme-analytics.example", title="IT Director", phone="+1 617 555 0102")
+    jane = org.contact(
+        aid,
+        "Jane",
+        "Doe",
+        email="jane.doe@acme-analytics.example",
+        title="CFO",
+        phone="+1 617 555 0101",
+    )
+    john = org.contact(
+        aid,
+        "John",
+        "Smith",
+        email="john.smith@acme-analytics.example",
+        title="IT Director",
+        phone="+1 617 555 0102",
+    )
     org.opportunity(
-        aid, "Acme Analytics - Platform Pro 2026",
+        aid,
+        "Acme Analytics - Platform Pro 2026",
         [
             LineSpec("PLATFORM-PRO", bundle=True, net_price=12000.0),
             LineSpec("PRO-SEATS", frequency="Monthly", quantity=25, net_price=600.0, parent=0),
-            LineSpec("PRO-ONBOARD", charge_type="One-Time", frequency=None, net_price=2500.0, parent=0),
-            LineSpec("PRO-API", charge_type="Usage", frequency="Monthly", billing_type="Arrears", net_price=2.0, parent=0),
+            LineSpec(
+                "PRO-ONBOARD", charge_type="One-Time", frequency=None, net_price=2500.0, parent=0
+            ),
+            LineSpec(
+                "PRO-API",
+                charge_type="Usage",
+                frequency="Monthly",
+                billing_type="Arrears",
+                net_price=2.0,
+                parent=0,
+            ),
             LineSpec("PRO-CONSOLE", bundled=True, net_price=0.0, parent=0),
             LineSpec("SUPPORT-PREM", frequency="Quarterly", net_price=4800.0),
         ],
         contacts=[(jane, "Decision Maker", True), (john, "Technical Buyer", False)],
         primary_contact=jane,
-        bill_to={"Name": "Acme Analytics Accounts Payable", "Street": "100 Federal Street\nFloor 12", "City": "Boston",
-                 "State": "MA", "PostalCode": "02110", "Country": "United States"},
+        bill_to={
+            "Name": "Acme Analytics Accounts Payable",
+            "Street": "100 Federal Street\nFloor 12",
+            "City": "Boston",
+            "State": "MA",
+            "PostalCode": "02110",
+            "Country": "United States",
+        },
     )
     return org.snapshot()
 
 
-def platform_event(opportunity: dict[str, Any], org_id: str = ORG_ID, event_id: str | None = None) -> dict[str, Any]:
+def platform_event(
+    opportunity: dict[str, Any], org_id: str = ORG_ID, event_id: str | None = None
+) -> dict[str, Any]:
     """The relayed EventBridge event for one opportunity (reference/salesforce.md §7.1)."""
     oid = opportunity["Id"]
     return {
@@ -242,21 +449,30 @@ def platform_event(opportunity: dict[str, Any], org_id: str = ORG_ID, event_id: 
         "time": "2026-03-04T17:21:09Z",
         "region": "us-east-1",
         "resources": [],
-        "detail": {"payload": {
-            "Opportunity_Id__c": oid,
-            "Account_Id__c": opportunity["AccountId"],
-            "Primary_Quote_Id__c": opportunity.get("SBQQ__PrimaryQuote__c"),
-            "Closed_Won_At__c": "2026-03-04T17:21:08.000Z",
-            "Schema_Version__c": "1",
-            "Source_Org_Id__c": org_id,
-            "CreatedById": "0055f000005mc66AAA",
-            "CreatedDate": "2026-03-04T17:21:08.512Z",
-        }},
+        "detail": {
+            "payload": {
+                "Opportunity_Id__c": oid,
+                "Account_Id__c": opportunity["AccountId"],
+                "Primary_Quote_Id__c": opportunity.get("SBQQ__PrimaryQuote__c"),
+                "Closed_Won_At__c": "2026-03-04T17:21:08.000Z",
+                "Schema_Version__c": "1",
+                "Source_Org_Id__c": org_id,
+                "CreatedById": "0055f000005mc66AAA",
+                "CreatedDate": "2026-03-04T17:21:08.512Z",
+            }
+        },
     }
 
 
-def change_event(opportunity: dict[str, Any], org_id: str = ORG_ID, *, changed: list[str] | None = None,
-                 commit_user: str = "0055f000001Sales1AA", stage: str = "Closed Won", change_type: str = "UPDATE") -> dict[str, Any]:
+def change_event(
+    opportunity: dict[str, Any],
+    org_id: str = ORG_ID,
+    *,
+    changed: list[str] | None = None,
+    commit_user: str = "0055f000001Sales1AA",
+    stage: str = "Closed Won",
+    change_type: str = "UPDATE",
+) -> dict[str, Any]:
     """A relayed CDC OpportunityChangeEvent (reference/salesforce.md §7.2)."""
     return {
         "version": "0",
@@ -267,17 +483,26 @@ def change_event(opportunity: dict[str, Any], org_id: str = ORG_ID, *, changed: 
         "time": "2026-03-04T17:21:09Z",
         "region": "us-east-1",
         "resources": [],
-        "detail": {"payload": {
-            "ChangeEventHeader": {
-                "entityName": "Opportunity", "recordIds": [opportunity["Id"]], "changeType": change_type,
-                "changeOrigin": "com/salesforce/api/soap/62.0;client=SfdcInternalAPI/",
-                "transactionKey": "0001ade9-3f74-0b99-dbc4-42e73424b774", "sequenceNumber": 1,
-                "commitTimestamp": 1772644868000, "commitNumber": 1082985383811, "commitUser": commit_user,
-                "changedFields": changed if changed is not None else ["StageName", "Probability", "ForecastCategoryName", "LastModifiedDate"],
-            },
-            "StageName": stage,
-            "AccountId": opportunity["AccountId"],
-            "SBQQ__PrimaryQuote__c": opportunity.get("SBQQ__PrimaryQuote__c"),
-            "LastModifiedDate": "2026-03-04T17:21:08.000Z",
-        }},
+        "detail": {
+            "payload": {
+                "ChangeEventHeader": {
+                    "entityName": "Opportunity",
+                    "recordIds": [opportunity["Id"]],
+                    "changeType": change_type,
+                    "changeOrigin": "com/salesforce/api/soap/62.0;client=SfdcInternalAPI/",
+                    "transactionKey": "0001ade9-3f74-0b99-dbc4-42e73424b774",
+                    "sequenceNumber": 1,
+                    "commitTimestamp": 1772644868000,
+                    "commitNumber": 1082985383811,
+                    "commitUser": commit_user,
+                    "changedFields": changed
+                    if changed is not None
+                    else ["StageName", "Probability", "ForecastCategoryName", "LastModifiedDate"],
+                },
+                "StageName": stage,
+                "AccountId": opportunity["AccountId"],
+                "SBQQ__PrimaryQuote__c": opportunity.get("SBQQ__PrimaryQuote__c"),
+                "LastModifiedDate": "2026-03-04T17:21:08.000Z",
+            }
+        },
     }

@@ -73,8 +73,16 @@ class LambdaRegistry:
         self._lock = threading.Lock()
         self._patch: Any = None
 
-    def register(self, function_name: str, logical_id: str, code_dir: Path, handler: str,
-                 environment: dict[str, str], memory_mb: int, reserved_concurrency: int | None = None) -> None:
+    def register(
+        self,
+        function_name: str,
+        logical_id: str,
+        code_dir: Path,
+        handler: str,
+        environment: dict[str, str],
+        memory_mb: int,
+        reserved_concurrency: int | None = None,
+    ) -> None:
         module_name, attr = handler.rsplit(".", 1)
         module = _load_module(f"offline_fn_{logical_id}", code_dir / f"{module_name}.py")
         self.functions[function_name] = FunctionEntry(
@@ -101,21 +109,35 @@ class LambdaRegistry:
         entry = self.functions[function_name]
         name = entry.logical_id
         with self._lock:
-            if entry.reserved_concurrency is not None and entry.in_flight >= entry.reserved_concurrency:
+            if (
+                entry.reserved_concurrency is not None
+                and entry.in_flight >= entry.reserved_concurrency
+            ):
                 self.stats.throttled[name] = self.stats.throttled.get(name, 0) + 1
                 return _error("Lambda.TooManyRequestsException", "Rate Exceeded."), True, ""
             entry.in_flight += 1
             self.stats.invocations[name] = self.stats.invocations.get(name, 0) + 1
-            self.stats.max_payload_bytes = max(self.stats.max_payload_bytes, len(json.dumps(event or {})))
+            self.stats.max_payload_bytes = max(
+                self.stats.max_payload_bytes, len(json.dumps(event or {}))
+            )
         token = function_environment.set(entry.environment)
         started = time.perf_counter()
         try:
-            result = entry.handler(event if event is not None else {}, LambdaContext(function_name=function_name, memory_limit_in_mb=entry.memory_mb))
+            result = entry.handler(
+                event if event is not None else {},
+                LambdaContext(function_name=function_name, memory_limit_in_mb=entry.memory_mb),
+            )
             payload = json.dumps(result)
-        except Exception as exc:  # the Lambda runtime reports any exception as a handled function error
+        except (
+            Exception
+        ) as exc:  # the Lambda runtime reports any exception as a handled function error
             with self._lock:
                 self.stats.errors[name] = self.stats.errors.get(name, 0) + 1
-            return _error(type(exc).__name__, str(exc), traceback.format_tb(exc.__traceback__)), True, ""
+            return (
+                _error(type(exc).__name__, str(exc), traceback.format_tb(exc.__traceback__)),
+                True,
+                "",
+            )
         finally:
             function_environment.reset(token)
             elapsed = (time.perf_counter() - started) * 1000
@@ -125,7 +147,14 @@ class LambdaRegistry:
         with self._lock:
             self.stats.max_payload_bytes = max(self.stats.max_payload_bytes, len(payload))
         if len(payload) > PAYLOAD_LIMIT_BYTES:
-            return _error("States.DataLimitExceeded", f"{name} returned {len(payload)} bytes, above the 256 KB state limit"), True, ""
+            return (
+                _error(
+                    "States.DataLimitExceeded",
+                    f"{name} returned {len(payload)} bytes, above the 256 KB state limit",
+                ),
+                True,
+                "",
+            )
         return payload, False, ""
 
 

@@ -10,8 +10,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import logging
 import os
 import threading
 import time
@@ -42,12 +44,20 @@ DEFAULT_ORG = SAMPLE_DIR / "org.json"
 DEFAULT_SEED = SAMPLE_DIR / "netsuite_seed.json"
 DEFAULT_CONFIG = SAMPLE_DIR / "mapping.yaml"
 DEFAULT_STATE = ROOT / ".offline-state"
+SF_CONSUMER_KEY = "offline-connected-app"
+SF_USERNAME = "integration@offline.example"
 
 
 def _pem_keypair() -> tuple[str, str]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return private, public
 
 
@@ -65,6 +75,8 @@ class StackOptions:
     retry_time_scale: float = 0.0
     parameters: dict[str, str] = field(default_factory=dict)
     function_concurrency: dict[str, int] = field(default_factory=dict)
+    #: Where the functions' JSON logs and EMF metrics go (None: stdout, as in Lambda).
+    lambda_log_path: Path | None = None
 
 
 @dataclass
@@ -100,15 +112,23 @@ class OfflineStack:
         self.stop()
 
     def start(self) -> None:
+        # moto's interpreter logs every failed state at ERROR with full internals; our reports say what failed.
+        logging.getLogger("moto").setLevel(logging.CRITICAL)
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        self._route_function_output()
         sf_private, sf_public = _pem_keypair()
         ns_private, ns_public = _pem_keypair()
         self.salesforce = SalesforceDouble(
-            self.org_snapshot, self.state_dir / "salesforce", public_key_pem=sf_public,
+            self.org_snapshot,
+            self.state_dir / "salesforce",
+            consumer_key=SF_CONSUMER_KEY,
+            username=SF_USERNAME,
+            public_key_pem=sf_public,
             faults=self.options.salesforce_faults,
         )
         self.netsuite = NetSuiteDouble(
-            self.state_dir / "netsuite", self.seed,
+            self.state_dir / "netsuite",
+            self.seed,
             latency_s=self.options.netsuite_latency_s,
             concurrency_limit=self.options.netsuite_concurrency_limit,
             faults=self.options.netsuite_faults,
@@ -116,30 +136,53 @@ class OfflineStack:
         )
         sf_url = self.salesforce.start()
         ns_url = self.netsuite.start()
-        self._set_env({
-            "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
-            "AWS_ACCESS_KEY_ID": "offline", "AWS_SECRET_ACCESS_KEY": "offline", "AWS_SESSION_TOKEN": "offline",
-            "AWS_PROFILE": None, "REQUESTS_CA_BUNDLE": self.salesforce.ca_bundle,
-            "MAPPING_CONFIG_PATH": str(self.options.config_path),
-            "POWERTOOLS_METRICS_NAMESPACE": "ClosedWonSync", "POWERTOOLS_SERVICE_NAME": "closedwon-sync",
-            "POWERTOOLS_TRACE_DISABLED": "true",
-        })
-        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}})
+        self._set_env(
+            {
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_REGION": REGION,
+                "AWS_ACCESS_KEY_ID": "offline",
+                "AWS_SECRET_ACCESS_KEY": "offline",
+                "AWS_SESSION_TOKEN": "offline",
+                "AWS_PROFILE": None,
+                "REQUESTS_CA_BUNDLE": self.salesforce.ca_bundle,
+                "MAPPING_CONFIG_PATH": str(self.options.config_path),
+                "POWERTOOLS_METRICS_NAMESPACE": "ClosedWonSync",
+                "POWERTOOLS_SERVICE_NAME": "closedwon-sync",
+                "POWERTOOLS_TRACE_DISABLED": "true",
+            }
+        )
+        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         self._scale_retries(self.options.retry_time_scale)
         runtime.reset()
         self.lambdas.install()
         secrets = boto3.client("secretsmanager", region_name=REGION)
-        sf_secret = secrets.create_secret(Name="closedwon/salesforce", SecretString=json.dumps({
-            "login_url": sf_url, "consumer_key": self.salesforce.consumer_key, "username": self.salesforce.username,
-            "private_key": sf_private,
-        }))["ARN"]
-        ns_auth = self.netsuite.auth
-        ns_secret = secrets.create_secret(Name="closedwon/netsuite", SecretString=json.dumps({
-            "base_url": ns_url, "account_id": ns_auth.realm, "auth_method": "oauth2",
-            "client_id": ns_auth.client_id, "certificate_id": ns_auth.certificate_id,
-            "private_key": ns_private, "algorithm": "PS256",
-        }))["ARN"]
+        sf_secret = secrets.create_secret(
+            Name="closedwon/salesforce",
+            SecretString=json.dumps(
+                {
+                    "login_url": sf_url,
+                    "consumer_key": SF_CONSUMER_KEY,
+                    "username": SF_USERNAME,
+                    "private_key": sf_private,
+                }
+            ),
+        )["ARN"]
+        ns_auth = self.netsuite.auth_config
+        ns_secret = secrets.create_secret(
+            Name="closedwon/netsuite",
+            SecretString=json.dumps(
+                {
+                    "base_url": ns_url,
+                    "account_id": ns_auth.realm,
+                    "auth_method": "oauth2",
+                    "client_id": ns_auth.client_id,
+                    "certificate_id": ns_auth.certificate_id,
+                    "private_key": ns_private,
+                    "algorithm": "PS256",
+                }
+            ),
+        )["ARN"]
         parameters = {
             "SalesforceOrgId": self.org_id,
             "PartnerEventBusName": f"aws.partner/salesforce.com/{self.org_id}/0YLOFFLINE000001",
@@ -149,7 +192,31 @@ class OfflineStack:
         }
         self._create_resources(parameters)
 
+    def _route_function_output(self) -> None:
+        """Send the functions' stdout (Powertools JSON logs, EMF metrics) to a log file."""
+        self._log_file = None
+        if self.options.lambda_log_path is None:
+            return
+        from closedwon.observability import logger
+
+        self._log_file = open(self.options.lambda_log_path, "a", encoding="utf-8")  # noqa: SIM115 - closed in stop()
+        for handler in logger.handlers:
+            if isinstance(handler, logging.StreamHandler):
+                self._saved_streams = [
+                    *getattr(self, "_saved_streams", []),
+                    (handler, handler.setStream(self._log_file)),
+                ]
+        self._stdout = contextlib.redirect_stdout(self._log_file)
+        self._stdout.__enter__()
+
     def stop(self) -> None:
+        if getattr(self, "_log_file", None) is not None:
+            self._stdout.__exit__(None, None, None)
+            for handler, stream in getattr(self, "_saved_streams", []):
+                handler.setStream(stream)
+            self._saved_streams = []
+            self._log_file.close()
+            self._log_file = None
         self.lambdas.uninstall()
         for patch in reversed(self._patches):
             patch.stop()
@@ -187,14 +254,23 @@ class OfflineStack:
 
     # ------------------------------------------------------------------ resources from template.yaml
     def _create_resources(self, parameters: dict[str, str]) -> None:
-        resolver = Resolver(self.template, parameters, {
-            "AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::StackName": STACK, "AWS::Partition": "aws",
-        })
+        resolver = Resolver(
+            self.template,
+            parameters,
+            {
+                "AWS::Region": REGION,
+                "AWS::AccountId": ACCOUNT,
+                "AWS::StackName": STACK,
+                "AWS::Partition": "aws",
+            },
+        )
         self.resolver = resolver
         sqs = boto3.client("sqs", region_name=REGION)
-        for logical, res in resources_of_type(self.template, "AWS::SQS::Queue").items():
+        for logical in resources_of_type(self.template, "AWS::SQS::Queue"):
             url = sqs.create_queue(QueueName=f"{STACK}-{logical}")["QueueUrl"]
-            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
             resolver.refs[logical] = url
             resolver.attrs[(logical, "Arn")] = arn
             resolver.attrs[(logical, "QueueName")] = f"{STACK}-{logical}"
@@ -204,38 +280,81 @@ class OfflineStack:
             s3.create_bucket(Bucket=name)
             resolver.refs[logical] = name
             resolver.attrs[(logical, "Arn")] = f"arn:aws:s3:::{name}"
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        for logical, res in resources_of_type(self.template, "AWS::DynamoDB::Table").items():
+            props = res["Properties"]
+            name = f"{STACK}-{logical}"
+            dynamodb.create_table(
+                TableName=name,
+                BillingMode=props.get("BillingMode", "PAY_PER_REQUEST"),
+                AttributeDefinitions=props["AttributeDefinitions"],
+                KeySchema=props["KeySchema"],
+            )
+            resolver.refs[logical] = name
+            resolver.attrs[(logical, "Arn")] = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
         for logical in resources_of_type(self.template, "AWS::Logs::LogGroup"):
             resolver.refs[logical] = f"/offline/{logical}"
-            resolver.attrs[(logical, "Arn")] = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/offline/{logical}"
+            resolver.attrs[(logical, "Arn")] = (
+                f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/offline/{logical}"
+            )
         iam = boto3.client("iam", region_name=REGION)
-        role = iam.create_role(RoleName="offline-lambda", AssumeRolePolicyDocument=json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-        }))["Role"]["Arn"]
+        role = iam.create_role(
+            RoleName="offline-lambda",
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+        )["Role"]["Arn"]
         lam = boto3.client("lambda", region_name=REGION)
         for logical in resources_of_type(self.template, "AWS::Serverless::Function"):
             props = function_properties(self.template, logical)
-            env = {k: str(v) for k, v in resolver.resolve(props["Environment"]["Variables"]).items()}
+            env = {
+                k: str(v) for k, v in resolver.resolve(props["Environment"]["Variables"]).items()
+            }
             name = f"{STACK}-{logical}"
             arn = lam.create_function(
-                FunctionName=name, Runtime=props["Runtime"], Role=role, Handler=props["Handler"],
-                Code={"ZipFile": _placeholder_zip()}, MemorySize=int(props.get("MemorySize", 128)),
+                FunctionName=name,
+                Runtime=props["Runtime"],
+                Role=role,
+                Handler=props["Handler"],
+                Code={"ZipFile": _placeholder_zip()},
+                MemorySize=int(props.get("MemorySize", 128)),
                 Timeout=int(props.get("Timeout", 3)),
             )["FunctionArn"]
             self.lambdas.register(
-                name, logical, ROOT / props["CodeUri"], props["Handler"], env, int(props.get("MemorySize", 128)),
-                reserved_concurrency=self.options.function_concurrency.get(logical, props.get("ReservedConcurrentExecutions")),
+                name,
+                logical,
+                ROOT / props["CodeUri"],
+                props["Handler"],
+                env,
+                int(props.get("MemorySize", 128)),
+                reserved_concurrency=self.options.function_concurrency.get(
+                    logical, props.get("ReservedConcurrentExecutions")
+                ),
             )
             resolver.refs[logical] = name
             resolver.attrs[(logical, "Arn")] = arn
         sfn = boto3.client("stepfunctions", region_name=REGION)
-        (logical, machine), = resources_of_type(self.template, "AWS::Serverless::StateMachine").items()
+        ((logical, machine),) = resources_of_type(
+            self.template, "AWS::Serverless::StateMachine"
+        ).items()
         props = machine["Properties"]
         definition = (ROOT / props["DefinitionUri"]).read_text(encoding="utf-8")
         for key, value in resolver.resolve(props["DefinitionSubstitutions"]).items():
             definition = definition.replace("${" + key + "}", str(value))
         self.state_machine_arn = sfn.create_state_machine(
-            name=resolver.resolve(props["Name"]), definition=definition, roleArn=role, type=props.get("Type", "STANDARD"),
+            name=resolver.resolve(props["Name"]),
+            definition=definition,
+            roleArn=role,
+            type=props.get("Type", "STANDARD"),
         )["stateMachineArn"]
         resolver.refs[logical] = self.state_machine_arn
         self.definition = json.loads(definition)
@@ -243,8 +362,16 @@ class OfflineStack:
             name: resolver.resolve(rule["Properties"]["EventPattern"])
             for name, rule in resources_of_type(self.template, "AWS::Events::Rule").items()
         }
-        self.outputs = {k: str(resolver.resolve(v["Value"])) for k, v in self.template.get("Outputs", {}).items()}
+        self.outputs = {
+            k: str(resolver.resolve(v["Value"]))
+            for k, v in self.template.get("Outputs", {}).items()
+        }
         self.dlq_url = resolver.refs["DeadLetterQueue"]
+
+    def netsuite_api_calls(self) -> int:
+        """NetSuite REST/SuiteQL requests so far (the OAuth token endpoint is not an API call)."""
+        stats = self.netsuite.stats
+        return int(stats["requests"]) - int(stats["by_route"].get("POST token", 0))
 
     # ------------------------------------------------------------------ running events
     def matching_rule(self, event: dict[str, Any]) -> str | None:
@@ -256,9 +383,13 @@ class OfflineStack:
 
     def start_execution(self, payload: dict[str, Any], name: str | None = None) -> str:
         sfn = boto3.client("stepfunctions", region_name=REGION)
-        return str(sfn.start_execution(
-            stateMachineArn=self.state_machine_arn, name=name or str(uuid.uuid4()), input=json.dumps(payload),
-        )["executionArn"])
+        return str(
+            sfn.start_execution(
+                stateMachineArn=self.state_machine_arn,
+                name=name or str(uuid.uuid4()),
+                input=json.dumps(payload),
+            )["executionArn"]
+        )
 
     def wait(self, arn: str, timeout_s: float = 300.0) -> ExecutionResult:
         sfn = boto3.client("stepfunctions", region_name=REGION)
@@ -268,9 +399,13 @@ class OfflineStack:
             desc = sfn.describe_execution(executionArn=arn)
             if desc["status"] != "RUNNING":
                 output = json.loads(desc["output"]) if desc.get("output") else None
-                return ExecutionResult(arn, desc["status"], output, desc.get("error"), desc.get("cause"))
+                return ExecutionResult(
+                    arn, desc["status"], output, desc.get("error"), desc.get("cause")
+                )
             if time.monotonic() > deadline:
-                return ExecutionResult(arn, "TIMED_OUT", None, "OfflineTimeout", f"still running after {timeout_s}s")
+                return ExecutionResult(
+                    arn, "TIMED_OUT", None, "OfflineTimeout", f"still running after {timeout_s}s"
+                )
             time.sleep(delay)
             delay = min(delay * 1.5, 0.25)
 
@@ -278,19 +413,25 @@ class OfflineStack:
         return self.wait(self.start_execution(payload), timeout_s)
 
     def dlq_messages(self, *, delete: bool = False) -> list[dict[str, Any]]:
+        """Every message on the DLQ (left in place unless ``delete``)."""
         sqs = boto3.client("sqs", region_name=REGION)
         messages = []
         while True:
-            got = sqs.receive_message(QueueUrl=self.dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=0 if not delete else 30)
-            batch = got.get("Messages", [])
+            batch = sqs.receive_message(
+                QueueUrl=self.dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=300
+            ).get("Messages", [])
             if not batch:
                 break
-            for m in batch:
-                messages.append({"receiptHandle": m["ReceiptHandle"], "body": json.loads(m["Body"])})
-                if delete:
-                    sqs.delete_message(QueueUrl=self.dlq_url, ReceiptHandle=m["ReceiptHandle"])
-            if not delete:
-                break
+            messages.extend(
+                {"receiptHandle": m["ReceiptHandle"], "body": json.loads(m["Body"])} for m in batch
+            )
+        for m in messages:
+            if delete:
+                sqs.delete_message(QueueUrl=self.dlq_url, ReceiptHandle=m["receiptHandle"])
+            else:
+                sqs.change_message_visibility(
+                    QueueUrl=self.dlq_url, ReceiptHandle=m["receiptHandle"], VisibilityTimeout=0
+                )
         return messages
 
 
@@ -305,6 +446,9 @@ def _placeholder_zip() -> bytes:
         if _zip_cache is None:
             buf = io.BytesIO()
             with zipfile.ZipFile(buf, "w") as zf:
-                zf.writestr("app.py", "def handler(event, context):\n    raise RuntimeError('offline seam not installed')\n")
+                zf.writestr(
+                    "app.py",
+                    "def handler(event, context):\n    raise RuntimeError('offline seam not installed')\n",
+                )
             _zip_cache = buf.getvalue()
         return _zip_cache

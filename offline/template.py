@@ -42,12 +42,27 @@ def _tag(name: str) -> Callable[[yaml.SafeLoader, yaml.Node], Any]:
     return construct
 
 
-for _name in ("Ref", "Sub", "GetAtt", "If", "Equals", "Join", "Select", "Split", "Not", "And", "Or", "Condition", "FindInMap", "Base64"):
+for _name in (
+    "Ref",
+    "Sub",
+    "GetAtt",
+    "If",
+    "Equals",
+    "Join",
+    "Select",
+    "Split",
+    "Not",
+    "And",
+    "Or",
+    "Condition",
+    "FindInMap",
+    "Base64",
+):
     _CfnLoader.add_constructor(f"!{_name}", _tag(_name))
 
 
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader)
 
 
 @dataclass
@@ -58,7 +73,9 @@ class Resolver:
     parameters: dict[str, str]
     pseudo: dict[str, str]
     refs: dict[str, str] = field(default_factory=dict)  # logical id -> Ref value
-    attrs: dict[tuple[str, str], str] = field(default_factory=dict)  # (logical id, attribute) -> value
+    attrs: dict[tuple[str, str], str] = field(
+        default_factory=dict
+    )  # (logical id, attribute) -> value
 
     def parameter_values(self) -> dict[str, str]:
         values = {}
@@ -80,12 +97,12 @@ class Resolver:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             if key == "Ref":
                 return self._ref(arg)
             if key == "Fn::GetAtt":
                 logical, attribute = arg
-                return self.attrs[(logical, attribute)]
+                return self._attr(logical, attribute)
             if key == "Fn::Sub":
                 return self._sub(arg)
             if key == "Fn::Equals":
@@ -113,7 +130,16 @@ class Resolver:
             return self.pseudo[name]
         if name in self.refs:
             return self.refs[name]
+        if name in self.template.get("Resources", {}):
+            return f"offline-{name}"  # a resource the offline stack does not emulate (SNS, dashboards, ...)
         raise KeyError(f"offline stack cannot resolve Ref {name}")
+
+    def _attr(self, logical: str, attribute: str) -> str:
+        if (logical, attribute) in self.attrs:
+            return self.attrs[(logical, attribute)]
+        if logical in self.template.get("Resources", {}):
+            return f"arn:aws:offline:{self.pseudo.get('AWS::Region', '')}:{self.pseudo.get('AWS::AccountId', '')}:{logical}/{attribute}"
+        raise KeyError(f"offline stack cannot resolve GetAtt {logical}.{attribute}")
 
     def _sub(self, arg: Any) -> str:
         text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
@@ -124,7 +150,7 @@ class Resolver:
                 return str(self.resolve(variables[name]))
             if "." in name and not name.startswith("AWS::"):
                 logical, attribute = name.split(".", 1)
-                return self.attrs[(logical, attribute)]
+                return self._attr(logical, attribute)
             return str(self._ref(name))
 
         return re.sub(r"\$\{([^}!]+)\}", replace, text)

@@ -25,23 +25,57 @@ def deal_source(snapshot: dict[str, Any], opportunity_id: str) -> dict[str, Any]
     if quote:
         q = {f: quote.get(f) for f in soql.QUOTE_FIELDS if "." not in f}
         contact = by_id.get(quote.get("SBQQ__PrimaryContact__c") or "")
-        q["SBQQ__PrimaryContact__r"] = ({"Id": contact["Id"], **{k: contact.get(k) for k in ("FirstName", "LastName", "Email", "Phone", "Title")}}
-                                        if contact else None)
+        q["SBQQ__PrimaryContact__r"] = (
+            {
+                "Id": contact["Id"],
+                **{k: contact.get(k) for k in ("FirstName", "LastName", "Email", "Phone", "Title")},
+            }
+            if contact
+            else None
+        )
         out["SBQQ__PrimaryQuote__r"] = q
     else:
         out["SBQQ__PrimaryQuote__r"] = None
-    roles = [r for r in recs.get("OpportunityContactRole", []) if r["OpportunityId"] == opportunity_id]
+    roles = [
+        r for r in recs.get("OpportunityContactRole", []) if r["OpportunityId"] == opportunity_id
+    ]
     roles.sort(key=lambda r: not r["IsPrimary"])
-    out["OpportunityContactRoles"] = {"totalSize": len(roles), "done": True, "records": [
-        {"ContactId": r["ContactId"], "Role": r["Role"], "IsPrimary": r["IsPrimary"],
-         "Contact": {k: by_id[r["ContactId"]].get(k) for k in ("FirstName", "LastName", "Email", "Phone", "Title")}}
-        for r in roles
-    ]} if roles else None
+    out["OpportunityContactRoles"] = (
+        {
+            "totalSize": len(roles),
+            "done": True,
+            "records": [
+                {
+                    "ContactId": r["ContactId"],
+                    "Role": r["Role"],
+                    "IsPrimary": r["IsPrimary"],
+                    "Contact": {
+                        k: by_id[r["ContactId"]].get(k)
+                        for k in ("FirstName", "LastName", "Email", "Phone", "Title")
+                    },
+                }
+                for r in roles
+            ],
+        }
+        if roles
+        else None
+    )
     lines = []
     if quote:
-        for line in sorted((l for l in recs.get("SBQQ__QuoteLine__c", []) if l["SBQQ__Quote__c"] == quote["Id"]), key=lambda l: l["SBQQ__Number__c"]):
+        for line in sorted(
+            (
+                ql
+                for ql in recs.get("SBQQ__QuoteLine__c", [])
+                if ql["SBQQ__Quote__c"] == quote["Id"]
+            ),
+            key=lambda ql: ql["SBQQ__Number__c"],
+        ):
             shaped = {f: line.get(f) for f in soql.QUOTE_LINE_FIELDS if "." not in f}
             product = by_id.get(line["SBQQ__Product__c"])
-            shaped["SBQQ__Product__r"] = {"Name": product["Name"], "ProductCode": product["ProductCode"]} if product else None
+            shaped["SBQQ__Product__r"] = (
+                {"Name": product["Name"], "ProductCode": product["ProductCode"]}
+                if product
+                else None
+            )
             lines.append(shaped)
     return {"opportunity": out, "lines": lines}

@@ -12,15 +12,33 @@ from tests.support import deal_source
 
 ITEMS = {code: item for code, (_, item) in CATALOG.items()}
 CONFIG = parse_mapping_config({"netsuite": {"currencies": {"USD": "1", "JPY": "3"}}})
-US = {"Street": "1 Main St", "City": "Boston", "State": "MA", "PostalCode": "02110", "Country": "United States", "CountryCode": "US"}
+US = {
+    "Street": "1 Main St",
+    "City": "Boston",
+    "State": "MA",
+    "PostalCode": "02110",
+    "Country": "United States",
+    "CountryCode": "US",
+}
 
 
 def make(lines: list[LineSpec], **opp_kwargs):
     org = OrgBuilder()
     account_kwargs = opp_kwargs.pop("account", {})
-    aid = org.account(account_kwargs.pop("name", "Acme"), billing=account_kwargs.pop("billing", US), **account_kwargs)
+    aid = org.account(
+        account_kwargs.pop("name", "Acme"),
+        billing=account_kwargs.pop("billing", US),
+        **account_kwargs,
+    )
     cid = org.contact(aid, "Jane", "Doe", email="jane@example.com")
-    oid = org.opportunity(aid, "Deal", lines, contacts=[(cid, "Decision Maker", True)], primary_contact=cid, **opp_kwargs)
+    oid = org.opportunity(
+        aid,
+        "Deal",
+        lines,
+        contacts=[(cid, "Decision Maker", True)],
+        primary_contact=cid,
+        **opp_kwargs,
+    )
     return deal_source(org.snapshot(), oid)
 
 
@@ -39,18 +57,58 @@ def test_a_valid_deal_builds() -> None:
 @pytest.mark.parametrize(
     ("lines", "kwargs", "expected"),
     [
-        ([LineSpec("SUPPORT-PREM", quantity=0)], {}, "SBQQ__Quantity__c: must be greater than 0 (is 0)"),
-        ([LineSpec("SUPPORT-PREM", quantity=-2)], {}, "SBQQ__Quantity__c: must be greater than 0 (is -2)"),
-        ([LineSpec("SUPPORT-PREM", term=0)], {}, "the subscription term must be a positive whole number of months"),
+        (
+            [LineSpec("SUPPORT-PREM", quantity=0)],
+            {},
+            "SBQQ__Quantity__c: must be greater than 0 (is 0)",
+        ),
+        (
+            [LineSpec("SUPPORT-PREM", quantity=-2)],
+            {},
+            "SBQQ__Quantity__c: must be greater than 0 (is -2)",
+        ),
+        (
+            [LineSpec("SUPPORT-PREM", term=0)],
+            {},
+            "the subscription term must be a positive whole number of months",
+        ),
         ([LineSpec("SUPPORT-PREM", charge_type="Lifetime")], {}, "unknown charge type 'Lifetime'"),
-        ([LineSpec("SUPPORT-PREM", billing_type="Sometimes")], {}, "unknown billing type 'Sometimes'"),
+        (
+            [LineSpec("SUPPORT-PREM", billing_type="Sometimes")],
+            {},
+            "unknown billing type 'Sometimes'",
+        ),
         ([LineSpec("SUPPORT-PREM", frequency="Weekly")], {}, "unknown billing frequency 'Weekly'"),
-        ([LineSpec("SUPPORT-PREM", frequency=None)], {}, "a Recurring line needs a billing frequency"),
-        ([LineSpec("NOT-IN-NETSUITE")], {}, "no NetSuite item has Item Name/Number 'NOT-IN-NETSUITE'"),
-        ([LineSpec("SUPPORT-PREM", charge_type=None)], {}, "the primary quote has no billable line"),
-        ([LineSpec("PRO-API", charge_type="Usage", net_price=0.002)], {}, "rounds to 0 at 2 decimals"),
-        ([LineSpec("SUPPORT-PREM")], {"account": {"billing": {**US, "Country": "Atlantis", "CountryCode": None}}}, "Account.BillingCountry: 'Atlantis' is not an ISO 3166 country"),
-        ([LineSpec("SUPPORT-PREM")], {"account": {"name": "X" * 84}}, "Account.Name: is 84 characters; NetSuite allows at most 83 (companyName)"),
+        (
+            [LineSpec("SUPPORT-PREM", frequency=None)],
+            {},
+            "a Recurring line needs a billing frequency",
+        ),
+        (
+            [LineSpec("NOT-IN-NETSUITE")],
+            {},
+            "no NetSuite item has Item Name/Number 'NOT-IN-NETSUITE'",
+        ),
+        (
+            [LineSpec("SUPPORT-PREM", charge_type=None)],
+            {},
+            "the primary quote has no billable line",
+        ),
+        (
+            [LineSpec("PRO-API", charge_type="Usage", net_price=0.002)],
+            {},
+            "rounds to 0 at 2 decimals",
+        ),
+        (
+            [LineSpec("SUPPORT-PREM")],
+            {"account": {"billing": {**US, "Country": "Atlantis", "CountryCode": None}}},
+            "Account.BillingCountry: 'Atlantis' is not an ISO 3166 country",
+        ),
+        (
+            [LineSpec("SUPPORT-PREM")],
+            {"account": {"name": "X" * 84}},
+            "Account.Name: is 84 characters; NetSuite allows at most 83 (companyName)",
+        ),
     ],
 )
 def test_invalid_deal_names_the_field_and_the_problem(lines, kwargs, expected) -> None:
@@ -70,7 +128,13 @@ def test_currency_without_a_netsuite_id_is_invalid() -> None:
 
 
 def test_every_problem_is_reported_at_once() -> None:
-    source = make([LineSpec("SUPPORT-PREM", quantity=0), LineSpec("NOT-IN-NETSUITE"), LineSpec("TRAINING", charge_type="Bogus")])
+    source = make(
+        [
+            LineSpec("SUPPORT-PREM", quantity=0),
+            LineSpec("NOT-IN-NETSUITE"),
+            LineSpec("TRAINING", charge_type="Bogus"),
+        ]
+    )
     problems = problems_of(source)
     assert len(problems) >= 3
     assert all(": " in p for p in problems)
@@ -121,12 +185,20 @@ def test_skipped_deals(won, quote_type, reason) -> None:
 
 
 def test_product_codes_are_those_of_billable_lines() -> None:
-    source = make([LineSpec("PLATFORM-PRO", bundle=True, charge_type=None), LineSpec("PRO-SEATS", parent=0), LineSpec("TRAINING", charge_type="One-Time", frequency=None)])
+    source = make(
+        [
+            LineSpec("PLATFORM-PRO", bundle=True, charge_type=None),
+            LineSpec("PRO-SEATS", parent=0),
+            LineSpec("TRAINING", charge_type="One-Time", frequency=None),
+        ]
+    )
     assert product_codes(source) == ["PRO-SEATS", "TRAINING"]
 
 
 def test_unicode_and_emoji_names_are_kept() -> None:
-    deal = build_deal(make([LineSpec("SUPPORT-PREM")], account={"name": "Café Ünïcode 🚀 K.K."}), ITEMS, CONFIG)
+    deal = build_deal(
+        make([LineSpec("SUPPORT-PREM")], account={"name": "Café Ünïcode 🚀 K.K."}), ITEMS, CONFIG
+    )
     assert deal.account.name == "Café Ünïcode 🚀 K.K."
 
 
@@ -135,6 +207,12 @@ def test_contacts_are_deduplicated_primary_first() -> None:
     aid = org.account("Acme", billing=US)
     jane = org.contact(aid, "Jane", "Doe")
     john = org.contact(aid, "John", "Roe")
-    oid = org.opportunity(aid, "Deal", [LineSpec("SUPPORT-PREM")], contacts=[(john, "Evaluator", False), (jane, "Decision Maker", True)], primary_contact=jane)
+    oid = org.opportunity(
+        aid,
+        "Deal",
+        [LineSpec("SUPPORT-PREM")],
+        contacts=[(john, "Evaluator", False), (jane, "Decision Maker", True)],
+        primary_contact=jane,
+    )
     deal = build_deal(deal_source(org.snapshot(), oid), ITEMS, CONFIG)
     assert [c.id for c in deal.contacts] == [jane, john]

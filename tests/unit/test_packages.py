@@ -16,7 +16,14 @@ def forests(draw):
     for i in range(n):
         parent = draw(st.one_of(st.none(), st.integers(0, i - 1))) if i else None
         billable = draw(st.booleans())
-        nodes.append(Node(id=f"L{i:03d}", required_by=f"L{parent:03d}" if parent is not None else None, number=i + 1, billable=f"L{i:03d}" if billable else None))
+        nodes.append(
+            Node(
+                id=f"L{i:03d}",
+                required_by=f"L{parent:03d}" if parent is not None else None,
+                number=i + 1,
+                billable=f"L{i:03d}" if billable else None,
+            )
+        )
     return nodes
 
 
@@ -48,7 +55,9 @@ def test_a_cycle_is_always_reported(nodes, data) -> None:
     j = data.draw(st.integers(0, len(nodes) - 1))
     a, b = nodes[i], nodes[j]
     nodes[i] = Node(a.id, b.id, a.number, a.billable)
-    nodes[j] = Node(b.id, a.id, b.number, b.billable) if i != j else Node(a.id, a.id, a.number, a.billable)
+    nodes[j] = (
+        Node(b.id, a.id, b.number, b.billable) if i != j else Node(a.id, a.id, a.number, a.billable)
+    )
     try:
         build_packages(nodes)
     except PackageProblem as exc:

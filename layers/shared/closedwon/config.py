@@ -93,14 +93,14 @@ class MappingConfig(_Strict):
     netsuite: NetSuiteConfig = NetSuiteConfig()
 
 
-def parse_mapping_config(data: dict[str, Any] | None, source: str = "mapping config") -> MappingConfig:
+def parse_mapping_config(
+    data: dict[str, Any] | None, source: str = "mapping config"
+) -> MappingConfig:
     """Validate a mapping config dict; errors name the offending key path."""
     try:
         return MappingConfig.model_validate(data or {})
     except ValidationError as exc:
-        problems = [
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        ]
+        problems = [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
         raise AuthOrConfig(f"{source} is invalid: " + "; ".join(problems)) from None
 
 

@@ -8,11 +8,30 @@ import pycountry
 
 # Names Salesforce users commonly type that pycountry's fuzzy-free lookup does not know.
 _ALIASES = {
-    "USA": "US", "U.S.A.": "US", "U.S.": "US", "UNITED STATES OF AMERICA": "US",
-    "UK": "GB", "U.K.": "GB", "GREAT BRITAIN": "GB", "ENGLAND": "GB", "SCOTLAND": "GB", "WALES": "GB",
-    "SOUTH KOREA": "KR", "NORTH KOREA": "KP", "RUSSIA": "RU", "VIETNAM": "VN", "IRAN": "IR",
-    "BOLIVIA": "BO", "VENEZUELA": "VE", "TANZANIA": "TZ", "SYRIA": "SY", "TAIWAN": "TW",
-    "CZECH REPUBLIC": "CZ", "TURKEY": "TR", "HOLLAND": "NL", "THE NETHERLANDS": "NL",
+    "USA": "US",
+    "U.S.A.": "US",
+    "U.S.": "US",
+    "UNITED STATES OF AMERICA": "US",
+    "UK": "GB",
+    "U.K.": "GB",
+    "GREAT BRITAIN": "GB",
+    "ENGLAND": "GB",
+    "SCOTLAND": "GB",
+    "WALES": "GB",
+    "SOUTH KOREA": "KR",
+    "NORTH KOREA": "KP",
+    "RUSSIA": "RU",
+    "VIETNAM": "VN",
+    "IRAN": "IR",
+    "BOLIVIA": "BO",
+    "VENEZUELA": "VE",
+    "TANZANIA": "TZ",
+    "SYRIA": "SY",
+    "TAIWAN": "TW",
+    "CZECH REPUBLIC": "CZ",
+    "TURKEY": "TR",
+    "HOLLAND": "NL",
+    "THE NETHERLANDS": "NL",
 }
 
 

@@ -134,7 +134,9 @@ def build_deal(source: dict[str, Any], items: dict[str, str], config: MappingCon
 
 
 class _DealBuilder:
-    def __init__(self, source: dict[str, Any], items: dict[str, str], config: MappingConfig) -> None:
+    def __init__(
+        self, source: dict[str, Any], items: dict[str, str], config: MappingConfig
+    ) -> None:
         self.opp: dict[str, Any] = source["opportunity"]
         self.raw_lines: list[dict[str, Any]] = source["lines"]
         self.items = items
@@ -153,7 +155,9 @@ class _DealBuilder:
         text = str(value).strip()
         limit = self.limits.get(limit_key) if limit_key else None
         if limit is not None and len(text) > limit:
-            self.problem(path, f"is {len(text)} characters; NetSuite allows at most {limit} ({limit_key})")
+            self.problem(
+                path, f"is {len(text)} characters; NetSuite allows at most {limit} ({limit_key})"
+            )
         return text or None
 
     def sf_id(self, value: Any, path: str) -> str:
@@ -168,7 +172,9 @@ class _DealBuilder:
         opp_id = self.sf_id(opp.get("Id"), "Opportunity.Id")
         quote = opp.get("SBQQ__PrimaryQuote__r")
         if not opp.get("SBQQ__PrimaryQuote__c") or not quote:
-            self.problem("Opportunity.SBQQ__PrimaryQuote__c", "the opportunity has no primary quote")
+            self.problem(
+                "Opportunity.SBQQ__PrimaryQuote__c", "the opportunity has no primary quote"
+            )
             raise InvalidDeal(self.problems, record=f"Opportunity {opp_id}")
         quote_id = self.sf_id(quote.get("Id"), "SBQQ__Quote__c.Id")
         account = self.account(opp, quote)
@@ -178,7 +184,9 @@ class _DealBuilder:
         email = next((c.email for c in contacts if c.email), None)
         lines = self.lines(opp, quote, quote_id)
         packages = self.packages(lines)
-        terms = self.text(quote.get("SBQQ__PaymentTerms__c"), "SBQQ__Quote__c.SBQQ__PaymentTerms__c")
+        terms = self.text(
+            quote.get("SBQQ__PaymentTerms__c"), "SBQQ__Quote__c.SBQQ__PaymentTerms__c"
+        )
         name = self.text(opp.get("Name"), "Opportunity.Name") or opp_id
         if self.problems or account is None:
             raise InvalidDeal(self.problems, record=f"Opportunity {opp_id}")
@@ -220,10 +228,14 @@ class _DealBuilder:
         raw = {k: quote.get(f"SBQQ__Billing{k}__c") for k in keys}
         if not any(raw.values()):
             return None
-        addressee = self.text(quote.get("SBQQ__BillingName__c"), "SBQQ__Quote__c.SBQQ__BillingName__c")
+        addressee = self.text(
+            quote.get("SBQQ__BillingName__c"), "SBQQ__Quote__c.SBQQ__BillingName__c"
+        )
         return self.address(raw, "SBQQ__Quote__c.SBQQ__Billing{}__c", addressee or account_name)
 
-    def account_address(self, raw_account: dict[str, Any], prefix: str, account_name: str) -> Address | None:
+    def account_address(
+        self, raw_account: dict[str, Any], prefix: str, account_name: str
+    ) -> Address | None:
         keys = ("Street", "City", "State", "PostalCode", "Country", "CountryCode")
         raw = {k: raw_account.get(f"{prefix}{k}") for k in keys}
         if not any(raw.values()):
@@ -269,14 +281,26 @@ class _DealBuilder:
         found: dict[str, Contact] = {}
         primary = quote.get("SBQQ__PrimaryContact__r")
         if quote.get("SBQQ__PrimaryContact__c") and primary:
-            self.add_contact(found, quote["SBQQ__PrimaryContact__c"], primary, "SBQQ__Quote__c.SBQQ__PrimaryContact__r")
+            self.add_contact(
+                found,
+                quote["SBQQ__PrimaryContact__c"],
+                primary,
+                "SBQQ__Quote__c.SBQQ__PrimaryContact__r",
+            )
         roles = (opp.get("OpportunityContactRoles") or {}).get("records") or []
         for role in roles:
             if role.get("ContactId") and role.get("Contact"):
-                self.add_contact(found, role["ContactId"], role["Contact"], f"OpportunityContactRole[{role['ContactId']}].Contact")
+                self.add_contact(
+                    found,
+                    role["ContactId"],
+                    role["Contact"],
+                    f"OpportunityContactRole[{role['ContactId']}].Contact",
+                )
         return list(found.values())
 
-    def add_contact(self, found: dict[str, Contact], raw_id: Any, raw: dict[str, Any], path: str) -> None:
+    def add_contact(
+        self, found: dict[str, Contact], raw_id: Any, raw: dict[str, Any], path: str
+    ) -> None:
         contact_id = self.sf_id(raw_id, f"{path}.Id")
         if contact_id in found:
             return
@@ -293,15 +317,22 @@ class _DealBuilder:
             title=self.text(raw.get("Title"), f"{path}.Title"),
         )
 
-    def lines(self, opp: dict[str, Any], quote: dict[str, Any], quote_id: str) -> list[tuple[dict[str, Any], Line | None]]:
+    def lines(
+        self, opp: dict[str, Any], quote: dict[str, Any], quote_id: str
+    ) -> list[tuple[dict[str, Any], Line | None]]:
         """Every quote line with its parsed Line (None for non-billable lines)."""
         result: list[tuple[dict[str, Any], Line | None]] = []
         for raw in self.raw_lines:
             if raw.get("SBQQ__Quote__c") and to_18(str(raw["SBQQ__Quote__c"])) != quote_id:
                 continue  # a line of another quote (should not happen with Q2's filter)
-            result.append((raw, self.line(raw, opp, quote) if raw.get("SBQQ__ChargeType__c") else None))
+            result.append(
+                (raw, self.line(raw, opp, quote) if raw.get("SBQQ__ChargeType__c") else None)
+            )
         if not any(line for _, line in result):
-            self.problem("SBQQ__Quote__c.SBQQ__LineItems__r", "the primary quote has no billable line (no line has a Charge Type)")
+            self.problem(
+                "SBQQ__Quote__c.SBQQ__LineItems__r",
+                "the primary quote has no billable line (no line has a Charge Type)",
+            )
         return result
 
     def line(self, raw: dict[str, Any], opp: dict[str, Any], quote: dict[str, Any]) -> Line | None:
@@ -316,28 +347,46 @@ class _DealBuilder:
         else:
             item_id = self.items.get(code)
             if item_id is None:
-                self.problem(f"{path}.SBQQ__Product__r.ProductCode", f"no NetSuite item has Item Name/Number '{code}'")
+                self.problem(
+                    f"{path}.SBQQ__Product__r.ProductCode",
+                    f"no NetSuite item has Item Name/Number '{code}'",
+                )
         charge = raw.get("SBQQ__ChargeType__c")
         if charge not in CHARGE_TYPES:
-            self.problem(f"{path}.SBQQ__ChargeType__c", f"unknown charge type '{charge}' (expected {', '.join(CHARGE_TYPES)})")
+            self.problem(
+                f"{path}.SBQQ__ChargeType__c",
+                f"unknown charge type '{charge}' (expected {', '.join(CHARGE_TYPES)})",
+            )
         billing_type = raw.get("SBQQ__BillingType__c")
         if billing_type not in (None, "", *BILLING_TYPES):
-            self.problem(f"{path}.SBQQ__BillingType__c", f"unknown billing type '{billing_type}' (expected Advance or Arrears)")
+            self.problem(
+                f"{path}.SBQQ__BillingType__c",
+                f"unknown billing type '{billing_type}' (expected Advance or Arrears)",
+            )
         frequency = raw.get("SBQQ__BillingFrequency__c") or None
         if frequency is not None and frequency not in MONTHS_PER_PERIOD:
-            self.problem(f"{path}.SBQQ__BillingFrequency__c", f"unknown billing frequency '{frequency}' (expected {', '.join(MONTHS_PER_PERIOD)})")
+            self.problem(
+                f"{path}.SBQQ__BillingFrequency__c",
+                f"unknown billing frequency '{frequency}' (expected {', '.join(MONTHS_PER_PERIOD)})",
+            )
         if charge == "Recurring" and frequency is None:
-            self.problem(f"{path}.SBQQ__BillingFrequency__c", "a Recurring line needs a billing frequency")
+            self.problem(
+                f"{path}.SBQQ__BillingFrequency__c", "a Recurring line needs a billing frequency"
+            )
         quantity = self.decimal(raw.get("SBQQ__Quantity__c"), f"{path}.SBQQ__Quantity__c")
         if quantity is not None and quantity <= 0:
             self.problem(f"{path}.SBQQ__Quantity__c", f"must be greater than 0 (is {quantity})")
         price = self.decimal(raw.get("SBQQ__NetPrice__c"), f"{path}.SBQQ__NetPrice__c")
-        total = self.decimal(raw.get("SBQQ__NetTotal__c"), f"{path}.SBQQ__NetTotal__c", required=False)
+        total = self.decimal(
+            raw.get("SBQQ__NetTotal__c"), f"{path}.SBQQ__NetTotal__c", required=False
+        )
         term = self.term(raw, quote, path)
         start = self.start_date(raw, quote, opp, path)
         name = self.text(product.get("Name"), f"{path}.SBQQ__Product__r.Name") or str(code or "")
         if price is not None and term is not None and charge in CHARGE_TYPES and price != 0:
-            self.check_price_survives_rounding(price, charge, frequency, term, f"{path}.SBQQ__NetPrice__c")
+            self.check_price_survives_rounding(
+                price, charge, frequency, term, f"{path}.SBQQ__NetPrice__c"
+            )
         if None in (quantity, price, term, start, item_id) or charge not in CHARGE_TYPES:
             return None
         assert quantity is not None and price is not None and term is not None and start is not None
@@ -358,12 +407,21 @@ class _DealBuilder:
             start_date=start,
         )
 
-    def check_price_survives_rounding(self, price: Decimal, charge: str, frequency: str | None, term: int, path: str) -> None:
+    def check_price_survives_rounding(
+        self, price: Decimal, charge: str, frequency: str | None, term: int, path: str
+    ) -> None:
         """A non-zero price must not round to 0 per period (it would bill nothing, silently)."""
-        per_period = price * MONTHS_PER_PERIOD[frequency] / term if charge == "Recurring" and frequency in MONTHS_PER_PERIOD else price
+        per_period = (
+            price * MONTHS_PER_PERIOD[frequency] / term
+            if charge == "Recurring" and frequency in MONTHS_PER_PERIOD
+            else price
+        )
         decimals = self.config.netsuite.decimals(self.currency_code)
         if abs(per_period) < Decimal(1).scaleb(-decimals) / 2:
-            self.problem(path, f"{price} per unit rounds to 0 at {decimals} decimals; quote a rate per larger unit (e.g. per 1,000)")
+            self.problem(
+                path,
+                f"{price} per unit rounds to 0 at {decimals} decimals; quote a rate per larger unit (e.g. per 1,000)",
+            )
 
     def decimal(self, value: Any, path: str, *, required: bool = True) -> Decimal | None:
         if value is None or value == "":
@@ -393,12 +451,17 @@ class _DealBuilder:
                 if number is None:
                     return None
                 if number <= 0 or number != number.to_integral_value():
-                    self.problem(f"{where}.{field}", f"the subscription term must be a positive whole number of months (is {value})")
+                    self.problem(
+                        f"{where}.{field}",
+                        f"the subscription term must be a positive whole number of months (is {value})",
+                    )
                     return None
                 return int(number)
         return self.config.netsuite.default_term_months
 
-    def start_date(self, raw: dict[str, Any], quote: dict[str, Any], opp: dict[str, Any], path: str) -> dt.date | None:
+    def start_date(
+        self, raw: dict[str, Any], quote: dict[str, Any], opp: dict[str, Any], path: str
+    ) -> dt.date | None:
         for field, source, where in (
             ("SBQQ__EffectiveStartDate__c", raw, path),
             ("SBQQ__StartDate__c", raw, path),
@@ -412,7 +475,9 @@ class _DealBuilder:
                 except ValueError:
                     self.problem(f"{where}.{field}", f"'{str(value)[:30]}' is not a date")
                     return None
-        self.problem("Opportunity.CloseDate", "no start date on the line, the quote or the opportunity")
+        self.problem(
+            "Opportunity.CloseDate", "no start date on the line, the quote or the opportunity"
+        )
         return None
 
     @staticmethod
@@ -425,7 +490,9 @@ class _DealBuilder:
                 [
                     Node(
                         id=self.line_key(raw.get("Id")),
-                        required_by=self.line_key(raw.get("SBQQ__RequiredBy__c")) if raw.get("SBQQ__RequiredBy__c") else None,
+                        required_by=self.line_key(raw.get("SBQQ__RequiredBy__c"))
+                        if raw.get("SBQQ__RequiredBy__c")
+                        else None,
                         number=float(raw.get("SBQQ__Number__c") or 0),
                         billable=line,
                     )
@@ -442,7 +509,9 @@ class _DealBuilder:
             root_raw = by_id[root_id]
             root_line = next((line for raw, line in lines if raw is root_raw), None)
             product = root_raw.get("SBQQ__Product__r") or {}
-            root_name = self.text(product.get("Name"), f"SBQQ__QuoteLine__c[{root_id}].SBQQ__Product__r.Name") or str(product.get("ProductCode") or root_id)
+            root_name = self.text(
+                product.get("Name"), f"SBQQ__QuoteLine__c[{root_id}].SBQQ__Product__r.Name"
+            ) or str(product.get("ProductCode") or root_id)
             # The plan name is "<root product Name> <v8>": 9 characters go to the hash suffix.
             itemid_limit = self.limits.get("itemId")
             if itemid_limit is not None and len(root_name) + 9 > itemid_limit:
@@ -450,14 +519,33 @@ class _DealBuilder:
                     f"SBQQ__QuoteLine__c[{root_id}].SBQQ__Product__r.Name",
                     f"is {len(root_name)} characters; the subscription plan name allows at most {itemid_limit - 9} (itemId)",
                 )
-            term = root_line.term_months if root_line else self.term(root_raw, self.opp.get("SBQQ__PrimaryQuote__r") or {}, f"SBQQ__QuoteLine__c[{root_id}]")
-            start = root_line.start_date if root_line else self.start_date(root_raw, self.opp.get("SBQQ__PrimaryQuote__r") or {}, self.opp, f"SBQQ__QuoteLine__c[{root_id}]")
+            term = (
+                root_line.term_months
+                if root_line
+                else self.term(
+                    root_raw,
+                    self.opp.get("SBQQ__PrimaryQuote__r") or {},
+                    f"SBQQ__QuoteLine__c[{root_id}]",
+                )
+            )
+            start = (
+                root_line.start_date
+                if root_line
+                else self.start_date(
+                    root_raw,
+                    self.opp.get("SBQQ__PrimaryQuote__r") or {},
+                    self.opp,
+                    f"SBQQ__QuoteLine__c[{root_id}]",
+                )
+            )
             if term is None or start is None:
                 continue
             packages.append(
                 Package(
                     root_line_id=root_id,
-                    root_product_id=to_18(root_raw["SBQQ__Product__c"]) if is_salesforce_id(root_raw.get("SBQQ__Product__c")) else str(root_raw.get("SBQQ__Product__c")),
+                    root_product_id=to_18(root_raw["SBQQ__Product__c"])
+                    if is_salesforce_id(root_raw.get("SBQQ__Product__c"))
+                    else str(root_raw.get("SBQQ__Product__c")),
                     root_product_name=root_name,
                     term_months=term,
                     start_date=start,

@@ -34,11 +34,15 @@ def put(deal: Deal) -> dict[str, Any]:
         return {"deal": json.loads(body), "dealRef": None}
     bucket = optional_env("DEAL_BUCKET")
     if not bucket:
-        raise AuthOrConfig(f"deal is {len(body)} bytes, above the inline limit, and DEAL_BUCKET is not set")
+        raise AuthOrConfig(
+            f"deal is {len(body)} bytes, above the inline limit, and DEAL_BUCKET is not set"
+        )
     digest = hashlib.sha256(body.encode()).hexdigest()[:16]
     key = f"deals/{deal.opportunity_id}/{digest}.json"
     try:
-        s3_client().put_object(Bucket=bucket, Key=key, Body=body.encode(), ContentType="application/json")
+        s3_client().put_object(
+            Bucket=bucket, Key=key, Body=body.encode(), ContentType="application/json"
+        )
     except Exception as exc:
         raise Transient(f"deal snapshot could not be stored in S3: {type(exc).__name__}") from None
     return {"deal": None, "dealRef": {"bucket": bucket, "key": key}}
@@ -49,7 +53,9 @@ def _fetch(bucket: str, key: str) -> Deal:
     try:
         body = s3_client().get_object(Bucket=bucket, Key=key)["Body"].read()
     except Exception as exc:
-        raise Transient(f"deal snapshot s3://{bucket}/{key} could not be read: {type(exc).__name__}") from None
+        raise Transient(
+            f"deal snapshot s3://{bucket}/{key} could not be read: {type(exc).__name__}"
+        ) from None
     return Deal.model_validate_json(body)
 
 

@@ -99,7 +99,9 @@ def source_org_id(source: str) -> str | None:
     return parts[0] if parts and parts[0] else None
 
 
-def parse_trigger_input(event: dict[str, Any], *, org_id: str, integration_user_id: str | None) -> list[Trigger]:
+def parse_trigger_input(
+    event: dict[str, Any], *, org_id: str, integration_user_id: str | None
+) -> list[Trigger]:
     """Turn the state machine input into triggers.
 
     The input is either a relayed EventBridge event, or ``{"trigger": {...}}`` (a replay, a
@@ -113,7 +115,9 @@ def parse_trigger_input(event: dict[str, Any], *, org_id: str, integration_user_
     return normalise_event(event, org_id=org_id, integration_user_id=integration_user_id)
 
 
-def normalise_event(event: dict[str, Any], *, org_id: str, integration_user_id: str | None) -> list[Trigger]:
+def normalise_event(
+    event: dict[str, Any], *, org_id: str, integration_user_id: str | None
+) -> list[Trigger]:
     """Validate a relayed event and normalise it to one trigger per opportunity."""
     if not isinstance(event, dict):
         raise InvalidEvent("event: must be a JSON object")
@@ -166,12 +170,12 @@ def _from_platform_event(env: _Envelope, payload: dict[str, Any], org_id: str) -
     assert isinstance(opp, str)
     return Trigger(
         trigger="PLATFORM_EVENT",
-        opportunityId=to_18(opp),
-        accountId=to_18(account) if isinstance(account, str) else None,
-        primaryQuoteId=to_18(quote) if isinstance(quote, str) and quote else None,
-        closedWonAt=closed_at,
-        salesforceOrgId=to_18(org_id),
-        eventBridgeEventId=env.id,
+        opportunity_id=to_18(opp),
+        account_id=to_18(account) if isinstance(account, str) else None,
+        primary_quote_id=to_18(quote) if isinstance(quote, str) and quote else None,
+        closed_won_at=closed_at,
+        salesforce_org_id=to_18(org_id),
+        event_id=env.id,
     )
 
 
@@ -182,39 +186,54 @@ def _from_change_event(
     if not isinstance(header, dict):
         raise InvalidEvent("detail.payload.ChangeEventHeader: missing or not an object")
     if header.get("entityName") != "Opportunity":
-        raise InvalidEvent(f"detail.payload.ChangeEventHeader.entityName: '{header.get('entityName')}' is not Opportunity")
+        raise InvalidEvent(
+            f"detail.payload.ChangeEventHeader.entityName: '{header.get('entityName')}' is not Opportunity"
+        )
     record_ids = header.get("recordIds")
     if not isinstance(record_ids, list) or not record_ids:
         raise InvalidEvent("detail.payload.ChangeEventHeader.recordIds: missing or empty")
     bad = [str(r)[:30] for r in record_ids if not is_salesforce_id(r)]
     if bad:
-        raise InvalidEvent(f"detail.payload.ChangeEventHeader.recordIds: not Salesforce ids: {bad[:5]}")
+        raise InvalidEvent(
+            f"detail.payload.ChangeEventHeader.recordIds: not Salesforce ids: {bad[:5]}"
+        )
     change_type = str(header.get("changeType", ""))
     skip = _cdc_skip_reason(header, payload, change_type, integration_user_id)
     return [
         Trigger(
             trigger="CDC",
-            opportunityId=to_18(rid),
-            accountId=payload.get("AccountId") if is_salesforce_id(payload.get("AccountId")) else None,
-            primaryQuoteId=payload.get("SBQQ__PrimaryQuote__c")
+            opportunity_id=to_18(rid),
+            account_id=payload.get("AccountId")
+            if is_salesforce_id(payload.get("AccountId"))
+            else None,
+            primary_quote_id=payload.get("SBQQ__PrimaryQuote__c")
             if is_salesforce_id(payload.get("SBQQ__PrimaryQuote__c"))
             else None,
-            closedWonAt=payload.get("LastModifiedDate") if isinstance(payload.get("LastModifiedDate"), str) else None,
-            salesforceOrgId=to_18(org_id),
-            eventBridgeEventId=env.id,
-            skipReason=skip,
-            needsReread=change_type.startswith("GAP_"),
+            closed_won_at=payload.get("LastModifiedDate")
+            if isinstance(payload.get("LastModifiedDate"), str)
+            else None,
+            salesforce_org_id=to_18(org_id),
+            event_id=env.id,
+            skip_reason=skip,
+            needs_reread=change_type.startswith("GAP_"),
         )
         for rid in record_ids
     ]
 
 
 def _cdc_skip_reason(
-    header: dict[str, Any], payload: dict[str, Any], change_type: str, integration_user_id: str | None
+    header: dict[str, Any],
+    payload: dict[str, Any],
+    change_type: str,
+    integration_user_id: str | None,
 ) -> str | None:
     """Why a change event is not a transition to Closed Won (None: it is one, or must be re-read)."""
     commit_user = header.get("commitUser")
-    if integration_user_id and isinstance(commit_user, str) and to_18(commit_user) == to_18(integration_user_id):
+    if (
+        integration_user_id
+        and isinstance(commit_user, str)
+        and to_18(commit_user) == to_18(integration_user_id)
+    ):
         return "change made by the integration user (write-back); ignored to avoid a sync loop"
     if change_type.startswith("GAP_"):
         return None  # no field data: LoadDeal re-reads the opportunity and decides

@@ -22,7 +22,11 @@ def resolve_items(client: NetSuiteClient, product_codes: list[str]) -> dict[str,
         missing = [c for c in product_codes if c not in _cache]
     if missing:
         placeholders = ", ".join("?" for _ in missing)
-        rows = client.suiteql(f"SELECT id, itemid FROM item WHERE itemid IN ({placeholders})", missing)
+        rows = client.suiteql(
+            # Only "?" placeholders are formatted in; every value is a bound parameter.
+            f"SELECT id, itemid FROM item WHERE itemid IN ({placeholders})",  # noqa: S608
+            missing,
+        )
         with _lock:
             for row in rows:
                 if row.get("itemid") in missing:

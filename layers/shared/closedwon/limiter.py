@@ -1,20 +1,25 @@
-"""The account-wide NetSuite concurrency cap (placeholder: filled in by the scale work)."""
+"""The limiter the NetSuite client acquires around every request (the account-wide cap).
+
+Configured by ``COORDINATION_TABLE`` and ``NETSUITE_CONCURRENCY_LIMIT`` (template parameter
+NetSuiteConcurrencyLimit). Without a table (unit tests, a local script) requests are unlimited.
+"""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
-from typing import ContextManager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+
+from closedwon import coordination
+from closedwon.runtime import optional_env
 
 
-@contextlib.contextmanager
-def _unlimited() -> Iterator[None]:
-    yield
-
-
-def netsuite_limiter() -> Callable[[], ContextManager[None]] | None:
-    return None
+def netsuite_limiter() -> Callable[[], AbstractContextManager[None]] | None:
+    table = optional_env("COORDINATION_TABLE")
+    limit = optional_env("NETSUITE_CONCURRENCY_LIMIT")
+    if not table or not limit:
+        return None
+    return coordination.netsuite_semaphore(table, int(limit)).slot
 
 
 def reset() -> None:
-    return None
+    coordination.reset()

@@ -16,7 +16,12 @@ from typing import Any
 from closedwon.config import MappingConfig
 from closedwon.deal import MONTHS_PER_PERIOD, Address, Contact, Deal, Line, Package
 
-FREQUENCIES = {"Monthly": "MONTHLY", "Quarterly": "QUARTERLY", "Semiannual": "SEMIANNUALLY", "Annual": "ANNUALLY"}
+FREQUENCIES = {
+    "Monthly": "MONTHLY",
+    "Quarterly": "QUARTERLY",
+    "Semiannual": "SEMIANNUALLY",
+    "Annual": "ANNUALLY",
+}
 
 
 def ref(internal_id: str) -> dict[str, str]:
@@ -90,17 +95,29 @@ def address_book(billing: Address | None, shipping: Address | None) -> list[dict
         return [_address_entry(billing, "Billing", default_billing=True, default_shipping=True)]
     entries = []
     if billing:
-        entries.append(_address_entry(billing, "Billing", default_billing=True, default_shipping=False))
+        entries.append(
+            _address_entry(billing, "Billing", default_billing=True, default_shipping=False)
+        )
     if shipping:
-        entries.append(_address_entry(shipping, "Shipping", default_billing=False, default_shipping=True))
+        entries.append(
+            _address_entry(shipping, "Shipping", default_billing=False, default_shipping=True)
+        )
     return entries
 
 
 def _same_place(a: Address, b: Address) -> bool:
-    return (a.lines, a.city, a.state, a.zip, a.country) == (b.lines, b.city, b.state, b.zip, b.country)
+    return (a.lines, a.city, a.state, a.zip, a.country) == (
+        b.lines,
+        b.city,
+        b.state,
+        b.zip,
+        b.country,
+    )
 
 
-def _address_entry(address: Address, label: str, *, default_billing: bool, default_shipping: bool) -> dict[str, Any]:
+def _address_entry(
+    address: Address, label: str, *, default_billing: bool, default_shipping: bool
+) -> dict[str, Any]:
     fields: dict[str, Any] = {"addressee": address.addressee}
     for name, value in zip(("addr1", "addr2", "addr3"), address.lines, strict=False):
         fields[name] = value
@@ -177,7 +194,10 @@ def plan_version(package: Package, config: MappingConfig) -> str:
     type, billing mode, renewal option, order, or the term) gives a new plan.
     """
     canonical = json.dumps(
-        {"members": [list(_member_shape(m, config)) for m in package.members], "termMonths": package.term_months},
+        {
+            "members": [list(_member_shape(m, config)) for m in package.members],
+            "termMonths": package.term_months,
+        },
         separators=(",", ":"),
         sort_keys=True,
     )
@@ -241,25 +261,37 @@ def rounding_delta(deal: Deal, config: MappingConfig) -> Decimal:
     delta = Decimal(0)
     for package in deal.packages:
         for line in package.members:
-            if line.charge_type != "Recurring" or not line.billing_frequency or line.net_total is None:
+            if (
+                line.charge_type != "Recurring"
+                or not line.billing_frequency
+                or line.net_total is None
+            ):
                 continue
             periods = Decimal(line.term_months) / MONTHS_PER_PERIOD[line.billing_frequency]
-            delta += line.net_total - unit_price(line, deal.currency, config) * line.quantity * periods
+            delta += (
+                line.net_total - unit_price(line, deal.currency, config) * line.quantity * periods
+            )
     return delta.quantize(Decimal("0.0001"))
 
 
 # -- 4.7 price book ---------------------------------------------------------------------------------
 
 
-def price_book(deal: Deal, package: Package, plan_id: str, price_plan_ids: list[str], config: MappingConfig) -> dict[str, Any]:
+def price_book(
+    deal: Deal, package: Package, plan_id: str, price_plan_ids: list[str], config: MappingConfig
+) -> dict[str, Any]:
     intervals = []
-    for number, (line, price_plan_id) in enumerate(zip(package.members, price_plan_ids, strict=True), start=1):
+    for number, (line, price_plan_id) in enumerate(
+        zip(package.members, price_plan_ids, strict=True), start=1
+    ):
         one_time = line.charge_type == "One-Time"
         intervals.append(
             {
                 "subscriptionPlanLineNumber": number,
                 "pricePlan": ref(price_plan_id),
-                "frequency": "ONETIME" if one_time else FREQUENCIES.get(line.billing_frequency or "", "MONTHLY"),
+                "frequency": "ONETIME"
+                if one_time
+                else FREQUENCIES.get(line.billing_frequency or "", "MONTHLY"),
                 "repeatEvery": "0" if one_time else "1",
                 "startOffsetUnit": "MONTH",
                 "startOffsetValue": 1,
@@ -323,7 +355,9 @@ def subscription(
 PENDING_ACTIVATION = {"subscriptionLineStatus": "PENDING_ACTIVATION"}
 
 
-def activation_change_order(subscription_id: str, effective_date: str, line_numbers: list[int]) -> dict[str, Any]:
+def activation_change_order(
+    subscription_id: str, effective_date: str, line_numbers: list[int]
+) -> dict[str, Any]:
     return {
         "action": "ACTIVATE",
         "subscription": ref(subscription_id),

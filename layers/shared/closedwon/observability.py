@@ -7,12 +7,14 @@ secrets; :func:`mask` erases personal-data keys from any structure that must be 
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from closedwon.errors import SyncError, error_class_name
 
@@ -24,11 +26,44 @@ metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
 PERSONAL_KEYS = frozenset(
     {
-        "FirstName", "LastName", "Name", "Email", "Phone", "Title", "Street", "City", "PostalCode",
-        "first_name", "last_name", "name", "email", "phone", "title", "lines", "city", "zip", "state",
-        "addressee", "addr1", "addr2", "addr3", "companyName", "firstName", "lastName", "Website", "website",
-        "BillingStreet", "BillingCity", "BillingPostalCode", "ShippingStreet", "ShippingCity", "ShippingPostalCode",
-        "SBQQ__BillingName__c", "SBQQ__BillingStreet__c", "SBQQ__BillingCity__c", "SBQQ__BillingPostalCode__c",
+        "FirstName",
+        "LastName",
+        "Name",
+        "Email",
+        "Phone",
+        "Title",
+        "Street",
+        "City",
+        "PostalCode",
+        "first_name",
+        "last_name",
+        "name",
+        "email",
+        "phone",
+        "title",
+        "lines",
+        "city",
+        "zip",
+        "state",
+        "addressee",
+        "addr1",
+        "addr2",
+        "addr3",
+        "companyName",
+        "firstName",
+        "lastName",
+        "Website",
+        "website",
+        "BillingStreet",
+        "BillingCity",
+        "BillingPostalCode",
+        "ShippingStreet",
+        "ShippingCity",
+        "ShippingPostalCode",
+        "SBQQ__BillingName__c",
+        "SBQQ__BillingStreet__c",
+        "SBQQ__BillingCity__c",
+        "SBQQ__BillingPostalCode__c",
     }
 )
 
@@ -36,27 +71,58 @@ PERSONAL_KEYS = frozenset(
 def mask(value: Any) -> Any:
     """A copy of ``value`` with personal-data fields replaced by ``*****``."""
     if isinstance(value, dict):
-        return {k: ("*****" if k in PERSONAL_KEYS and v not in (None, "") else mask(v)) for k, v in value.items()}
+        return {
+            k: ("*****" if k in PERSONAL_KEYS and v not in (None, "") else mask(v))
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [mask(v) for v in value]
     return value
 
 
+# An invocation that records no business metric is normal (a re-run that writes nothing).
+warnings.filterwarnings("ignore", message="No application metrics to publish")
+
+
 def count(name: str, value: float = 1, **dimensions: str) -> None:
-    """Emit one business metric (EMF) in the current invocation."""
-    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
-    for key, dim in dimensions.items():
-        metrics.add_dimension(name=key, value=dim)
+    """Emit one business metric (EMF). Dimensioned metrics are flushed on their own, because
+    Powertools applies invocation-level dimensions to every metric of the invocation."""
+    if not dimensions:
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+        return
+    with single_metric(
+        name=name, unit=MetricUnit.Count, value=value, namespace=NAMESPACE
+    ) as metric:
+        metric.add_dimension(name="service", value=SERVICE)
+        for key, dim in dimensions.items():
+            metric.add_dimension(name=key, value=dim)
 
 
-def step_handler(name: str) -> Callable[[Callable[[dict[str, Any]], dict[str, Any]]], Callable[[dict[str, Any], Any], Any]]:
+def record_latency(closed_won_at: str | None) -> None:
+    """SyncLatencySeconds: from the moment the deal was won to the write-back."""
+    if not closed_won_at:
+        return
+    try:
+        won = dt.datetime.fromisoformat(closed_won_at.replace("Z", "+00:00"))
+    except ValueError:
+        return
+    seconds = (dt.datetime.now(dt.UTC) - won).total_seconds()
+    if seconds >= 0:
+        metrics.add_metric(name="SyncLatencySeconds", unit=MetricUnit.Seconds, value=seconds)
+
+
+def step_handler(
+    name: str,
+) -> Callable[[Callable[[dict[str, Any]], dict[str, Any]]], Callable[[dict[str, Any], Any], Any]]:
     """Wrap a step's core function as a Lambda handler.
 
     Exceptions propagate unchanged so Lambda reports the taxonomy class name as ``errorType``
     and the state machine retries or catches on it.
     """
 
-    def decorate(core: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[dict[str, Any], Any], Any]:
+    def decorate(
+        core: Callable[[dict[str, Any]], dict[str, Any]],
+    ) -> Callable[[dict[str, Any], Any], Any]:
         @functools.wraps(core)
         def handler(event: dict[str, Any], context: Any) -> Any:
             logger.append_keys(
@@ -67,19 +133,28 @@ def step_handler(name: str) -> Callable[[Callable[[dict[str, Any]], dict[str, An
             try:
                 return core(event)
             except SyncError as exc:
-                logger.warning("step failed", extra={"error_class": error_class_name(exc), "error": str(exc)[:2000]})
+                logger.warning(
+                    "step failed",
+                    extra={"error_class": error_class_name(exc), "error": str(exc)[:2000]},
+                )
                 raise
             except Exception as exc:
-                logger.exception("step failed unexpectedly", extra={"error_class": type(exc).__name__})
+                logger.exception(
+                    "step failed unexpectedly", extra={"error_class": type(exc).__name__}
+                )
                 raise
 
-        return logger.inject_lambda_context(clear_state=True)(metrics.log_metrics(handler))  # type: ignore[no-any-return]
+        return logger.inject_lambda_context(clear_state=True)(metrics.log_metrics(handler))
 
     return decorate
 
 
 def _opportunity_id(event: dict[str, Any]) -> str | None:
-    for source in (event, event.get("trigger") or {}, (event.get("state") or {}).get("trigger") or {}):
+    for source in (
+        event,
+        event.get("trigger") or {},
+        (event.get("state") or {}).get("trigger") or {},
+    ):
         if isinstance(source, dict) and source.get("opportunityId"):
             return str(source["opportunityId"])
     return None

@@ -40,9 +40,9 @@ def build_packages(nodes: list[Node[T]]) -> list[tuple[str, list[T]]]:
     problems: list[tuple[str, str]] = []
     roots: dict[str, str] = {}  # line id -> root line id
     for node in nodes:
-        root = _root_of(node, by_id, problems)
-        if root is not None:
-            roots[node.id] = root
+        root_id = _root_of(node, by_id, problems)
+        if root_id is not None:
+            roots[node.id] = root_id
     if problems:
         raise PackageProblem(problems)
     packages: list[tuple[str, list[T]]] = []
@@ -55,18 +55,27 @@ def build_packages(nodes: list[Node[T]]) -> list[tuple[str, list[T]]]:
     return packages
 
 
-def _root_of(node: Node[T], by_id: dict[str, Node[T]], problems: list[tuple[str, str]]) -> str | None:
+def _root_of(
+    node: Node[T], by_id: dict[str, Node[T]], problems: list[tuple[str, str]]
+) -> str | None:
     seen = [node.id]
     current = node
     while current.required_by is not None:
         parent = by_id.get(current.required_by)
         path = f"SBQQ__QuoteLine__c[{current.id}].SBQQ__RequiredBy__c"
         if parent is None:
-            problems.append((path, f"points to line {current.required_by[:18]}, which is not on this quote"))
+            problems.append(
+                (path, f"points to line {current.required_by[:18]}, which is not on this quote")
+            )
             return None
         if parent.id in seen:
             cycle = " -> ".join([*seen[seen.index(parent.id) :], parent.id])
-            problems.append((f"SBQQ__QuoteLine__c[{node.id}].SBQQ__RequiredBy__c", f"is part of a cycle ({cycle})"))
+            problems.append(
+                (
+                    f"SBQQ__QuoteLine__c[{node.id}].SBQQ__RequiredBy__c",
+                    f"is part of a cycle ({cycle})",
+                )
+            )
             return None
         seen.append(parent.id)
         current = parent

@@ -52,7 +52,9 @@ def secret(name_env: str) -> dict[str, Any]:
     try:
         value = parameters.get_secret(arn, transform="json", max_age=SECRET_MAX_AGE_S)
     except parameters.exceptions.GetParameterError as exc:
-        raise AuthOrConfig(f"secret {arn} cannot be read: {type(exc.__cause__ or exc).__name__}") from None
+        raise AuthOrConfig(
+            f"secret {arn} cannot be read: {type(exc.__cause__ or exc).__name__}"
+        ) from None
     except parameters.exceptions.TransformParameterError:
         raise AuthOrConfig(f"secret {arn} is not valid JSON") from None
     if not isinstance(value, dict):
@@ -100,11 +102,13 @@ def reset() -> None:
         netsuite.cache_clear()
         from aws_lambda_powertools.utilities import parameters
 
-        parameters.clear_caches()
+        parameters.clear_caches()  # type: ignore[no-untyped-call]
         from closedwon import deal_store, items, limiter
         from closedwon.config import mapping_config
+        from closedwon.steps import upsert_subscription_plan
 
         mapping_config.cache_clear()
         items.clear_cache()
+        upsert_subscription_plan.clear_cache()
         deal_store.s3_client.cache_clear()
         limiter.reset()

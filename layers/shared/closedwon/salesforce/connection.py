@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import requests
-from simple_salesforce import Salesforce
+from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import (
     SalesforceError,
     SalesforceExpiredSession,
@@ -70,6 +70,23 @@ class SalesforceConnection:
             except SalesforceError as exc:
                 raise classify(exc, what) from None
         raise AssertionError("unreachable")
+
+
+    def restful(self, path: str, *, method: str, body: dict[str, Any], what: str) -> Any:
+        """One REST call (composite, collections) relative to ``/services/data/vXX.X/``."""
+
+        def send(sf: Salesforce) -> Any:
+            return sf.restful(path, method=method, json=body)
+
+        return self.call(send, what=what)
+
+    def query_more(self, next_records_url: str, *, what: str) -> dict[str, Any]:
+        """The next page of a query result (one API call per page)."""
+
+        def send(sf: Salesforce) -> dict[str, Any]:
+            return dict(sf.query_more(next_records_url, identifier_is_url=True))
+
+        return self.call(send, what=what)
 
 
 def error_codes(content: Any) -> list[str]:

@@ -29,7 +29,7 @@ def read_deal(conn: SalesforceConnection, opportunity_id: str, *, multi_currency
         ],
     }
     what = f"reading opportunity {opportunity_id}"
-    response = conn.call(lambda sf: sf.restful("composite", method="POST", json=request), what=what)
+    response = conn.restful("composite", method="POST", body=request, what=what)
     results = {r["referenceId"]: r for r in response["compositeResponse"]}
     for ref in queries:
         raise_for_subresponse(results[ref]["httpStatusCode"], results[ref]["body"], what)
@@ -51,7 +51,7 @@ def _all_records(conn: SalesforceConnection, result: dict[str, Any], what: str) 
     records = list(result.get("records") or [])
     while not result.get("done", True) and result.get("nextRecordsUrl"):
         url = result["nextRecordsUrl"]
-        result = conn.call(lambda sf, u=url: sf.query_more(u, identifier_is_url=True), what=what)
+        result = conn.query_more(url, what=what)
         records.extend(result.get("records") or [])
     return records
 

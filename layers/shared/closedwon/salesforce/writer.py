@@ -31,7 +31,7 @@ def write_records(conn: SalesforceConnection, records: list[dict[str, Any]], *, 
         group = chunks[start : start + COMPOSITE_COLLECTIONS_LIMIT]
         if len(group) == 1:
             body = {"allOrNone": False, "records": group[0]}
-            results.extend(conn.call(lambda sf, b=body: sf.restful("composite/sobjects", method="PATCH", json=b), what=what))
+            results.extend(conn.restful("composite/sobjects", method="PATCH", body=body, what=what))
             continue
         request = {
             "allOrNone": False,
@@ -41,7 +41,7 @@ def write_records(conn: SalesforceConnection, records: list[dict[str, Any]], *, 
                 for i, chunk in enumerate(group)
             ],
         }
-        response = conn.call(lambda sf, r=request: sf.restful("composite", method="POST", json=r), what=what)
+        response = conn.restful("composite", method="POST", body=request, what=what)
         for sub in response["compositeResponse"]:
             raise_for_subresponse(sub["httpStatusCode"], sub["body"], what)
             results.extend(sub["body"])

@@ -48,7 +48,12 @@ def run(state: dict[str, Any]) -> dict[str, Any]:
     return {
         "packageKey": package.root_line_id,
         "plan": plan,
-        "subscription": {"id": subscription_id, "externalId": external_id, "created": created, "status": status},
+        "subscription": {
+            "id": subscription_id,
+            "externalId": external_id,
+            "created": created,
+            "status": status,
+        },
     }
 
 
@@ -61,13 +66,22 @@ def activate(deal: Any, package: Any, subscription_id: str) -> str:
     if config.netsuite.activation_patch_lines:
         for line in lines:
             if _status(line, "status") == "DRAFT" and line.get("isIncluded", True):
-                client.patch("subscriptionLine", str(line["subscriptionLine"]), dict(mapping.PENDING_ACTIVATION))
+                client.patch(
+                    "subscriptionLine",
+                    str(line["subscriptionLine"]),
+                    dict(mapping.PENDING_ACTIVATION),
+                )
     numbers = [int(line["lineNumber"]) for line in lines if line.get("isIncluded", True)]
     body = mapping.activation_change_order(subscription_id, package.start_date.isoformat(), numbers)
-    _, created = client.create_if_absent("subscriptionChangeOrder", mapping.activation_eid(deal, package), body)
+    _, created = client.create_if_absent(
+        "subscriptionChangeOrder", mapping.activation_eid(deal, package), body
+    )
     if created:
         count("RecordsWritten", record_type="subscriptionChangeOrder")
-    after = client.get_by_id("subscription", subscription_id, fields=["billingSubscriptionStatus"]) or {}
+    after = (
+        client.get_by_id("subscription", subscription_id, fields=["billingSubscriptionStatus"])
+        or {}
+    )
     return _status(after)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from closedwon import deal_store, runtime
+from closedwon import coordination, deal_store, runtime
 from closedwon.config import mapping_config
 from closedwon.deal import build_deal, product_codes, skip_reason
 from closedwon.events import parse_trigger_input
@@ -18,7 +18,9 @@ def run(event: dict[str, Any]) -> dict[str, Any]:
     config = mapping_config()
     raw_input = event.get("input", event)
     triggers = parse_trigger_input(
-        raw_input, org_id=runtime.org_id(), integration_user_id=config.salesforce.integration_user_id
+        raw_input,
+        org_id=runtime.org_id(),
+        integration_user_id=config.salesforce.integration_user_id,
     )
     trigger = triggers[0]
     state: dict[str, Any] = {
@@ -39,7 +41,14 @@ def run(event: dict[str, Any]) -> dict[str, Any]:
         count("DealsSkipped", reason="Trigger")
         return {**state, "status": "Skipped", "skipReason": trigger.skip_reason, "writeBack": False}
 
-    source = read_deal(runtime.salesforce(), trigger.opportunity_id, multi_currency=config.salesforce.multi_currency)
+    lock_table = runtime.optional_env("COORDINATION_TABLE")
+    if lock_table and state["executionId"]:
+        coordination.acquire_deal(lock_table, trigger.opportunity_id, str(state["executionId"]))
+    source = read_deal(
+        runtime.salesforce(),
+        trigger.opportunity_id,
+        multi_currency=config.salesforce.multi_currency,
+    )
     reason = skip_reason(source, config)
     if reason:
         count("DealsSkipped", reason="Deal")
@@ -50,7 +59,11 @@ def run(event: dict[str, Any]) -> dict[str, Any]:
     deal = build_deal(source, items, config)
     logger.info(
         "deal loaded",
-        extra={"packages": len(deal.packages), "contacts": len(deal.contacts), "lines": sum(len(p.members) for p in deal.packages)},
+        extra={
+            "packages": len(deal.packages),
+            "contacts": len(deal.contacts),
+            "lines": sum(len(p.members) for p in deal.packages),
+        },
     )
     return {
         **state,

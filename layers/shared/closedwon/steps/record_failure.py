@@ -9,7 +9,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from closedwon import runtime
+from closedwon import coordination, runtime
 from closedwon.config import mapping_config
 from closedwon.errors import PERMANENT, SyncError
 from closedwon.observability import count, logger
@@ -41,12 +41,21 @@ def run(event: dict[str, Any]) -> dict[str, Any]:
     error_class, message = describe_error(state.get("error") or {})
     execution_id = str(event.get("executionId") or state.get("executionId") or "")
     trigger = state.get("trigger") or {}
-    opportunity_id = state.get("opportunityId") or trigger.get("opportunityId") or _opportunity_from_event(state)
-    original = state.get("input") or {k: v for k, v in state.items() if k not in ("error", "failedStep")}
+    opportunity_id = (
+        state.get("opportunityId") or trigger.get("opportunityId") or _opportunity_from_event(state)
+    )
+    original = state.get("input") or {
+        k: v for k, v in state.items() if k not in ("error", "failedStep")
+    }
     status_written = False
     status_error = None
+    table = runtime.optional_env("COORDINATION_TABLE")
+    if table and opportunity_id and state.get("executionId"):
+        coordination.release_deal(table, opportunity_id, str(state["executionId"]))
     if opportunity_id:
-        status_written, status_error = _write_error_status(opportunity_id, error_class, message, execution_id)
+        status_written, status_error = _write_error_status(
+            opportunity_id, error_class, message, execution_id
+        )
     count("DealsFailed", error_class=error_class)
     message_body = {
         "version": DLQ_MESSAGE_VERSION,
@@ -65,7 +74,9 @@ def run(event: dict[str, Any]) -> dict[str, Any]:
     return {"message": message_body}
 
 
-def _write_error_status(opportunity_id: str, error_class: str, message: str, execution_id: str) -> tuple[bool, str | None]:
+def _write_error_status(
+    opportunity_id: str, error_class: str, message: str, execution_id: str
+) -> tuple[bool, str | None]:
     fields = mapping_config().salesforce.writeback
     text = f"{error_class}: {message} (execution {execution_id})"
     if len(text) > SF_LONG_TEXT_LIMIT:
@@ -73,15 +84,25 @@ def _write_error_status(opportunity_id: str, error_class: str, message: str, exe
     try:
         write_records(
             runtime.salesforce(),
-            [record("Opportunity", opportunity_id, {
-                fields.opportunity_status: "Error",
-                fields.opportunity_error: text,
-                fields.opportunity_last_sync: dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-            })],
+            [
+                record(
+                    "Opportunity",
+                    opportunity_id,
+                    {
+                        fields.opportunity_status: "Error",
+                        fields.opportunity_error: text,
+                        fields.opportunity_last_sync: dt.datetime.now(dt.UTC).strftime(
+                            "%Y-%m-%dT%H:%M:%S.000Z"
+                        ),
+                    },
+                )
+            ],
             what=f"writing the Error status of {opportunity_id}",
         )
     except SyncError as exc:
-        logger.warning("could not write the Error status to Salesforce", extra={"error": str(exc)[:500]})
+        logger.warning(
+            "could not write the Error status to Salesforce", extra={"error": str(exc)[:500]}
+        )
         return False, f"{type(exc).__name__}: {exc}"[:1000]
     except Exception as exc:  # never let the failure path itself fail
         logger.exception("unexpected error writing the Error status")
@@ -90,8 +111,12 @@ def _write_error_status(opportunity_id: str, error_class: str, message: str, exe
 
 
 def _opportunity_from_event(state: dict[str, Any]) -> str | None:
-    payload = ((state.get("detail") or {}).get("payload") or {}) if isinstance(state.get("detail"), dict) else {}
+    payload = (
+        ((state.get("detail") or {}).get("payload") or {})
+        if isinstance(state.get("detail"), dict)
+        else {}
+    )
     value = payload.get("Opportunity_Id__c") if isinstance(payload, dict) else None
     from closedwon.events import is_salesforce_id, to_18
 
-    return to_18(value) if is_salesforce_id(value) else None
+    return to_18(str(value)) if is_salesforce_id(value) else None

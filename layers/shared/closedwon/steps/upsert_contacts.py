@@ -17,7 +17,9 @@ def run(state: dict[str, Any]) -> list[dict[str, Any]]:
     written = []
     for person in deal.contacts:
         external_id = mapping.contact_eid(person)
-        internal_id = client.upsert("contact", external_id, mapping.contact(person, customer_id, config))
+        internal_id = client.upsert(
+            "contact", external_id, mapping.contact(person, customer_id, config)
+        )
         written.append({"contactId": person.id, "id": internal_id, "externalId": external_id})
     if written:
         count("RecordsWritten", len(written), record_type="contact")

@@ -19,17 +19,21 @@ _term_lock = threading.Lock()
 
 
 def term_id(months: int) -> str:
-    """The subscriptionTerm for ``months`` (created once; cached per warm container)."""
+    """The subscriptionTerm for ``months`` (created once; cached per warm container).
+
+    The lock is held across the look-up so parallel Map iterations in one container check and
+    create a term once instead of racing (a race would still be safe: PUT eid is an upsert).
+    """
     external_id = mapping.term_eid(months)
     with _term_lock:
-        if external_id in _term_ids:
-            return _term_ids[external_id]
-    internal_id, created = runtime.netsuite().create_if_absent("subscriptionTerm", external_id, mapping.subscription_term(months))
-    if created:
-        count("RecordsWritten", record_type="subscriptionTerm")
-    with _term_lock:
-        _term_ids[external_id] = internal_id
-    return internal_id
+        if external_id not in _term_ids:
+            internal_id, created = runtime.netsuite().create_if_absent(
+                "subscriptionTerm", external_id, mapping.subscription_term(months)
+            )
+            if created:
+                count("RecordsWritten", record_type="subscriptionTerm")
+            _term_ids[external_id] = internal_id
+        return _term_ids[external_id]
 
 
 def run(state: dict[str, Any]) -> dict[str, Any]:
@@ -41,26 +45,37 @@ def run(state: dict[str, Any]) -> dict[str, Any]:
 
     plan_eid = mapping.plan_eid(package, config)
     plan_id, plan_created = client.create_if_absent(
-        "subscriptionPlan", plan_eid, mapping.subscription_plan(package, term, config), replace=["member"]
+        "subscriptionPlan",
+        plan_eid,
+        mapping.subscription_plan(package, term, config),
+        replace=["member"],
     )
-    price_plan_ids = []
+    price_plans = []
     created = int(plan_created)
     for line in package.members:
-        pp_id, pp_created = client.create_if_absent("pricePlan", mapping.price_plan_eid(line), mapping.price_plan(line, deal, config))
-        price_plan_ids.append(pp_id)
+        pp_eid = mapping.price_plan_eid(line)
+        pp_id, pp_created = client.create_if_absent(
+            "pricePlan", pp_eid, mapping.price_plan(line, deal, config)
+        )
+        price_plans.append({"externalId": pp_eid, "id": pp_id})
         created += int(pp_created)
+    price_plan_ids = [p["id"] for p in price_plans]
     book_eid = mapping.price_book_eid(deal, package)
     book_id, book_created = client.create_if_absent(
-        "priceBook", book_eid, mapping.price_book(deal, package, plan_id, price_plan_ids, config), replace=["priceInterval"]
+        "priceBook",
+        book_eid,
+        mapping.price_book(deal, package, plan_id, price_plan_ids, config),
+        replace=["priceInterval"],
     )
     created += int(book_created)
     if created:
         count("RecordsWritten", created, record_type="subscriptionCatalog")
     return {
         "termId": term,
+        "termExternalId": mapping.term_eid(package.term_months),
         "planId": plan_id,
         "planExternalId": plan_eid,
-        "pricePlanIds": price_plan_ids,
+        "pricePlans": price_plans,
         "priceBookId": book_id,
         "priceBookExternalId": book_eid,
     }

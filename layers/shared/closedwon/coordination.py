@@ -1,0 +1,162 @@
+"""DynamoDB-backed coordination: one execution per opportunity, and the NetSuite concurrency cap.
+
+Both live in the template's CoordinationTable (key ``pk``, TTL attribute ``expiresAt``):
+
+- ``deal#<opportunityId>``: a lease held by the execution syncing that deal. A second execution
+  for the same opportunity (a duplicate or concurrent delivery) gets :class:`DealBusy` and the
+  state machine retries it later; by then the first has finished and the second finds every
+  record already there.
+- ``netsuite#slot#<n>`` for n < limit: a counting semaphore. Every NetSuite request holds one
+  slot while in flight, so all executions and steps together stay at or under the cap. Leases
+  expire, so a crashed Lambda cannot hold a slot forever.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from closedwon.errors import DealBusy, Throttled, Transient
+
+DEAL_LEASE_S = 30 * 60
+SLOT_LEASE_S = 5 * 60
+
+
+@functools.cache
+def dynamodb() -> Any:
+    import boto3
+
+    return boto3.client("dynamodb")
+
+
+def _conditional_failed(exc: Exception) -> bool:
+    response = getattr(exc, "response", None) or {}
+    return bool(response.get("Error", {}).get("Code") == "ConditionalCheckFailedException")
+
+
+def acquire_deal(
+    table: str, opportunity_id: str, execution_id: str, *, now: float | None = None
+) -> None:
+    """Take the opportunity's lease for this execution (re-entrant for the same execution)."""
+    now = now or time.time()
+    try:
+        dynamodb().put_item(
+            TableName=table,
+            Item={
+                "pk": {"S": f"deal#{opportunity_id}"},
+                "holder": {"S": execution_id},
+                "expiresAt": {"N": str(int(now + DEAL_LEASE_S))},
+            },
+            ConditionExpression="attribute_not_exists(pk) OR holder = :me OR expiresAt < :now",
+            ExpressionAttributeValues={":me": {"S": execution_id}, ":now": {"N": str(int(now))}},
+        )
+    except Exception as exc:
+        if _conditional_failed(exc):
+            raise DealBusy(
+                f"opportunity {opportunity_id} is being synced by another execution; retrying later"
+            ) from None
+        raise Transient(f"deal lock unavailable: {type(exc).__name__}") from None
+
+
+def release_deal(table: str, opportunity_id: str, execution_id: str) -> None:
+    """Give the lease back (only if this execution holds it). Never raises: leases also expire."""
+    with contextlib.suppress(Exception):
+        dynamodb().delete_item(
+            TableName=table,
+            Key={"pk": {"S": f"deal#{opportunity_id}"}},
+            ConditionExpression="holder = :me",
+            ExpressionAttributeValues={":me": {"S": execution_id}},
+        )
+
+
+class NetSuiteSemaphore:
+    """A lease-based counting semaphore over ``limit`` slot items.
+
+    Acquiring tries one random slot at a time (one conditional write) and backs off with full
+    jitter when it is taken, so a burst of waiters costs few writes and no slot stays idle long.
+    After ``max_wait_s`` the request gives up with :class:`Throttled`, which the state machine
+    retries with its own backoff.
+    """
+
+    def __init__(
+        self,
+        table: str,
+        limit: int,
+        *,
+        max_wait_s: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.table = table
+        self.limit = limit
+        self.max_wait_s = max_wait_s
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+        self.waits = 0
+
+    @contextlib.contextmanager
+    def slot(self) -> Iterator[None]:
+        key, holder = self._acquire()
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):
+                dynamodb().delete_item(
+                    TableName=self.table,
+                    Key={"pk": {"S": key}},
+                    ConditionExpression="holder = :me",
+                    ExpressionAttributeValues={":me": {"S": holder}},
+                )
+
+    def _acquire(self) -> tuple[str, str]:
+        holder = uuid.uuid4().hex
+        deadline = time.monotonic() + self.max_wait_s
+        backoff = 0.005
+        while True:
+            key = f"netsuite#slot#{self.rng.randrange(self.limit)}"
+            now = time.time()
+            try:
+                dynamodb().put_item(
+                    TableName=self.table,
+                    Item={
+                        "pk": {"S": key},
+                        "holder": {"S": holder},
+                        "expiresAt": {"N": str(int(now + SLOT_LEASE_S))},
+                    },
+                    ConditionExpression="attribute_not_exists(pk) OR expiresAt < :now",
+                    ExpressionAttributeValues={":now": {"N": str(int(now))}},
+                )
+                return key, holder
+            except Exception as exc:
+                if not _conditional_failed(exc):
+                    raise Transient(
+                        f"NetSuite semaphore unavailable: {type(exc).__name__}"
+                    ) from None
+            self.waits += 1
+            if time.monotonic() > deadline:
+                raise Throttled(
+                    f"all {self.limit} NetSuite slots stayed busy for {self.max_wait_s:.0f}s"
+                )
+            self.sleep(self.rng.uniform(0, backoff))
+            backoff = min(backoff * 2, 0.5)
+
+
+_lock = threading.Lock()
+_semaphores: dict[tuple[str, int], NetSuiteSemaphore] = {}
+
+
+def netsuite_semaphore(table: str, limit: int) -> NetSuiteSemaphore:
+    with _lock:
+        return _semaphores.setdefault((table, limit), NetSuiteSemaphore(table, limit))
+
+
+def reset() -> None:
+    with _lock:
+        _semaphores.clear()
+    dynamodb.cache_clear()

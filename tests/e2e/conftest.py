@@ -1,0 +1,69 @@
+"""End-to-end fixtures: the whole offline stack (moto SFN + real handlers + both doubles)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from offline.corpus import OrgBuilder, netsuite_seed, platform_event
+from offline.runner import Runner
+from offline.stack import DEFAULT_CONFIG, OfflineStack, StackOptions
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def make_stack(tmp_path: Path) -> Iterator[Callable[..., OfflineStack]]:
+    """Start an offline stack on an org snapshot (dict) or the bundled sample; stopped after the test."""
+    started: list[OfflineStack] = []
+
+    def make(
+        org: dict[str, Any] | None = None,
+        *,
+        config: Path = DEFAULT_CONFIG,
+        state: Path | None = None,
+        **options: Any,
+    ) -> OfflineStack:
+        org_path = tmp_path / f"org{len(started)}.json"
+        org_path.write_text(
+            json.dumps(org) if org is not None else (ROOT / "offline/sample/org.json").read_text()
+        )
+        seed_path = tmp_path / "seed.json"
+        seed_path.write_text(json.dumps(netsuite_seed()))
+        stack = OfflineStack(
+            StackOptions(
+                state_dir=state or tmp_path / "state",
+                org_path=org_path,
+                seed_path=seed_path,
+                config_path=config,
+                **options,
+            )
+        )
+        stack.start()
+        started.append(stack)
+        return stack
+
+    yield make
+    for stack in started:
+        stack.stop()
+
+
+def sample_event() -> dict[str, Any]:
+    return json.loads((ROOT / "events/opportunity_closed_won.json").read_text())
+
+
+def run(stack: OfflineStack, event: dict[str, Any]):
+    return Runner(stack).run_event(event)
+
+
+def event_for(org: OrgBuilder, opportunity_id: str) -> dict[str, Any]:
+    opp = next(o for o in org.records["Opportunity"] if o["Id"] == opportunity_id)
+    return platform_event(opp, org.org_id)
+
+
+def writes_of(dump: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
+    return {k: len(v) for k, v in dump.items()}
