@@ -130,6 +130,9 @@ def step_handler(
                 execution_id=event.get("executionId"),
                 opportunity_id=_opportunity_id(event),
             )
+            from closedwon.runtime import netsuite_throttles
+
+            throttles_before = netsuite_throttles()
             try:
                 return core(event)
             except SyncError as exc:
@@ -143,6 +146,10 @@ def step_handler(
                     "step failed unexpectedly", extra={"error_class": type(exc).__name__}
                 )
                 raise
+            finally:
+                throttled = netsuite_throttles() - throttles_before
+                if throttled > 0:
+                    count("NetSuiteThrottled", throttled)
 
         return logger.inject_lambda_context(clear_state=True)(metrics.log_metrics(handler))
 

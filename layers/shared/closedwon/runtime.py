@@ -95,6 +95,13 @@ def netsuite() -> NetSuiteClient:
     return NetSuiteClient(settings, limiter=netsuite_limiter())
 
 
+def netsuite_throttles() -> int:
+    """429s the container's NetSuite client has seen so far (0 if it was never built)."""
+    if netsuite.cache_info().currsize == 0:
+        return 0
+    return netsuite().throttled
+
+
 def reset() -> None:
     """Forget cached clients and secrets (a new container; used by the offline stack and tests)."""
     with _lock:

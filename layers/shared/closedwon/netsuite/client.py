@@ -93,6 +93,8 @@ class NetSuiteClient:
         self._rng = rng if rng is not None else random.Random()
         self.calls = 0
         self.calls_by_route: Counter[str] = Counter()
+        #: 429 answers seen (each retried or re-raised); reported as the NetSuiteThrottled metric.
+        self.throttled = 0
 
     # ------------------------------------------------------------------ records
 
@@ -367,6 +369,8 @@ class NetSuiteClient:
                     internal_id=internal_id,
                 )
             except (Throttled, Transient) as exc:
+                if isinstance(exc, Throttled):
+                    self.throttled += 1
                 if attempt >= self._max_attempts:
                     log.warning(
                         "NetSuite %s failed (%s) on attempt %d/%d; giving up",

@@ -50,8 +50,9 @@ def run(event: dict[str, Any]) -> dict[str, Any]:
     status_written = False
     status_error = None
     table = runtime.optional_env("COORDINATION_TABLE")
-    if table and opportunity_id and state.get("executionId"):
-        coordination.release_deal(table, opportunity_id, str(state["executionId"]))
+    if table and opportunity_id and execution_id:
+        # Also when LoadDeal failed after taking the lease: a replay right after a fix must not wait.
+        coordination.release_deal(table, opportunity_id, execution_id)
     if opportunity_id:
         status_written, status_error = _write_error_status(
             opportunity_id, error_class, message, execution_id
