@@ -2,6 +2,8 @@
 
 python -m offline run EVENT.json... [--org ORG.json] [--netsuite-seed SEED.json]
                                     [--config MAPPING.yaml] [--state DIR] [--report REPORT.json]
+python -m offline replay OPPORTUNITY_ID|DLQ_MESSAGE.json [--state DIR ...]
+python -m offline redrive [--max N] [--state DIR ...]
 python -m offline netsuite dump --state DIR
 python -m offline netsuite serve --state DIR --port N [--netsuite-seed SEED.json]
 """
@@ -79,6 +81,19 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the functions' JSON logs and metrics too (default: STATE/lambda.log)",
     )
+    replay = sub.add_parser(
+        "replay", help="re-sync one deal (an opportunity id, or a DLQ message file)"
+    )
+    replay.add_argument(
+        "target", help="opportunity id, or a DLQ message JSON file whose event is replayed"
+    )
+    _common(replay)
+    redrive = sub.add_parser(
+        "redrive",
+        help="restart the deals in the DLQ; a message is deleted once its restart has an outcome",
+    )
+    redrive.add_argument("--max", type=int, default=None, help="restart at most N messages")
+    _common(redrive)
     ns = sub.add_parser("netsuite", help="the NetSuite double")
     ns_sub = ns.add_subparsers(dest="netsuite_command", required=True)
     dump = ns_sub.add_parser("dump", help="print every stored NetSuite record as JSON")
@@ -96,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
         return cmd_run(args)
+    if args.command in ("replay", "redrive"):
+        return cmd_restart(args)
     if args.netsuite_command == "dump":
         return cmd_dump(args)
     return cmd_serve(args)
@@ -147,6 +164,45 @@ def cmd_run(args: argparse.Namespace) -> int:
             + f" in {elapsed:.1f}s (state: {args.state})"
         )
     return 0 if all(r.status in ("Synced", "Skipped") for r in reports) else 1
+
+
+def _options(args: argparse.Namespace) -> StackOptions:
+    args.state.mkdir(parents=True, exist_ok=True)
+    return StackOptions(
+        state_dir=args.state,
+        org_path=args.org,
+        seed_path=args.netsuite_seed,
+        config_path=args.config,
+        lambda_log_path=args.state / "lambda.log",
+    )
+
+
+def cmd_restart(args: argparse.Namespace) -> int:
+    from offline import operations
+    from offline.stack import OfflineStack
+
+    out = sys.stdout
+    with OfflineStack(_options(args)) as stack:
+        if args.command == "replay":
+            try:
+                report = operations.replay(stack, args.target)
+            except ValueError as exc:
+                print(f"replay: {exc}", file=sys.stderr)
+                return 2
+            print_report(report, [], out)
+            return 0 if report.status in ("Synced", "Skipped") else 1
+        results = operations.redrive(stack, args.max)
+        for result in results:
+            print_report(result.report, [], out)
+            verdict = "deleted from the DLQ" if result.deleted else "kept on the DLQ"
+            print(f"   DLQ message of {result.message.get('executionArn')}: {verdict}", file=out)
+        remaining = len(stack.dlq_messages())
+        synced = sum(r.report.status in ("Synced", "Skipped") for r in results)
+        print(
+            f"\nredrive: {len(results)} restarted, {synced} synced, {remaining} message(s) left on the DLQ",
+            file=out,
+        )
+        return 0 if synced == len(results) else 1
 
 
 def print_report(report: Any, writes: list[dict[str, Any]], out: Any) -> None:

@@ -31,6 +31,7 @@ from moto import mock_aws
 from moto.events.models import EventPattern
 
 from closedwon import runtime
+from offline import journal
 from offline.lambda_seam import LambdaRegistry
 from offline.netsuite_double import AuthConfig, FaultConfig, NetSuiteDouble
 from offline.salesforce_double import SalesforceDouble, SalesforceFaults
@@ -112,6 +113,7 @@ class OfflineStack:
         self.stop()
 
     def start(self) -> None:
+        self._running = True  # from here on, stop() undoes whatever start() got to
         # moto's interpreter logs every failed state at ERROR with full internals; our reports say what failed.
         logging.getLogger("moto").setLevel(logging.CRITICAL)
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -191,6 +193,7 @@ class OfflineStack:
             **self.options.parameters,
         }
         self._create_resources(parameters)
+        self._restore_dlq()
 
     def _route_function_output(self) -> None:
         """Send the functions' stdout (Powertools JSON logs, EMF metrics) to a log file."""
@@ -209,7 +212,19 @@ class OfflineStack:
         self._stdout = contextlib.redirect_stdout(self._log_file)
         self._stdout.__enter__()
 
+    def _restore_dlq(self) -> None:
+        """Put back the DLQ messages an earlier offline process left (moto state is in memory)."""
+        sqs = boto3.client("sqs", region_name=REGION)
+        for body in journal.load_dlq(self.state_dir):
+            sqs.send_message(QueueUrl=self.dlq_url, MessageBody=json.dumps(body))
+
     def stop(self) -> None:
+        """Stop everything and save the DLQ; calling it again does nothing."""
+        if not getattr(self, "_running", False):
+            return
+        self._running = False
+        if getattr(self, "dlq_url", None):
+            journal.save_dlq(self.state_dir, [m["body"] for m in self.dlq_messages()])
         if getattr(self, "_log_file", None) is not None:
             self._stdout.__exit__(None, None, None)
             for handler, stream in getattr(self, "_saved_streams", []):
@@ -399,9 +414,11 @@ class OfflineStack:
             desc = sfn.describe_execution(executionArn=arn)
             if desc["status"] != "RUNNING":
                 output = json.loads(desc["output"]) if desc.get("output") else None
-                return ExecutionResult(
+                result = ExecutionResult(
                     arn, desc["status"], output, desc.get("error"), desc.get("cause")
                 )
+                self._journal(desc, result)
+                return result
             if time.monotonic() > deadline:
                 return ExecutionResult(
                     arn, "TIMED_OUT", None, "OfflineTimeout", f"still running after {timeout_s}s"
@@ -409,11 +426,34 @@ class OfflineStack:
             time.sleep(delay)
             delay = min(delay * 1.5, 0.25)
 
+    def _journal(self, desc: dict[str, Any], result: ExecutionResult) -> None:
+        from offline.runner import netsuite_records, opportunity_of
+
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        history = sfn.get_execution_history(executionArn=result.arn, maxResults=1000)["events"]
+        output = result.output or {}
+        execution_input = json.loads(desc.get("input") or "{}")
+        journal.record_execution(
+            self.state_dir,
+            {
+                "executionArn": result.arn,
+                "opportunityId": output.get("opportunityId") or opportunity_of(execution_input),
+                "status": result.status,
+                "outcome": output.get("status") if result.status == "SUCCEEDED" else "Failed",
+                "startDate": desc.get("startDate"),
+                "stopDate": desc.get("stopDate"),
+                "error": result.error,
+                "steps": journal.steps_of(history),
+                "netsuite": netsuite_records(output),
+                "skipReason": output.get("skipReason"),
+            },
+        )
+
     def run_execution(self, payload: dict[str, Any], timeout_s: float = 300.0) -> ExecutionResult:
         return self.wait(self.start_execution(payload), timeout_s)
 
-    def dlq_messages(self, *, delete: bool = False) -> list[dict[str, Any]]:
-        """Every message on the DLQ (left in place unless ``delete``)."""
+    def _receive_all(self) -> list[dict[str, Any]]:
+        """Every DLQ message, hidden from other readers until released or deleted."""
         sqs = boto3.client("sqs", region_name=REGION)
         messages = []
         while True:
@@ -421,18 +461,33 @@ class OfflineStack:
                 QueueUrl=self.dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=300
             ).get("Messages", [])
             if not batch:
-                break
+                return messages
             messages.extend(
                 {"receiptHandle": m["ReceiptHandle"], "body": json.loads(m["Body"])} for m in batch
             )
+
+    def _release(self, messages: list[dict[str, Any]]) -> None:
+        sqs = boto3.client("sqs", region_name=REGION)
         for m in messages:
-            if delete:
-                sqs.delete_message(QueueUrl=self.dlq_url, ReceiptHandle=m["receiptHandle"])
-            else:
-                sqs.change_message_visibility(
-                    QueueUrl=self.dlq_url, ReceiptHandle=m["receiptHandle"], VisibilityTimeout=0
-                )
+            sqs.change_message_visibility(
+                QueueUrl=self.dlq_url, ReceiptHandle=m["receiptHandle"], VisibilityTimeout=0
+            )
+
+    def dlq_messages(self) -> list[dict[str, Any]]:
+        """Every message on the DLQ, left in place."""
+        messages = self._receive_all()
+        self._release(messages)
         return messages
+
+    def delete_dlq_message(self, execution_arn: str | None) -> bool:
+        """Delete the DLQ message of one failed execution (after its restart has an outcome)."""
+        sqs = boto3.client("sqs", region_name=REGION)
+        messages = self._receive_all()
+        match = next((m for m in messages if m["body"].get("executionArn") == execution_arn), None)
+        if match is not None:
+            sqs.delete_message(QueueUrl=self.dlq_url, ReceiptHandle=match["receiptHandle"])
+        self._release([m for m in messages if m is not match])
+        return match is not None
 
 
 _zip_lock = threading.Lock()

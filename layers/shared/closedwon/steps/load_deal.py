@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from closedwon import coordination, deal_store, runtime
+from closedwon import coordination, deal_store, fanout, runtime
 from closedwon.config import mapping_config
 from closedwon.deal import build_deal, product_codes, skip_reason
 from closedwon.events import parse_trigger_input
@@ -34,9 +34,11 @@ def run(event: dict[str, Any]) -> dict[str, Any]:
         "deal": None,
         "dealRef": None,
         "packageKeys": [],
-        "fanOut": [t.to_json() for t in triggers[1:]],
+        "fanOut": [],
     }
     logger.append_keys(opportunity_id=trigger.opportunity_id)
+    if len(triggers) > 1 and state["executionId"]:
+        state["fanOut"] = fanout.start_siblings(str(state["executionId"]), triggers[1:])
     if trigger.skip_reason:
         count("DealsSkipped", reason="Trigger")
         return {**state, "status": "Skipped", "skipReason": trigger.skip_reason, "writeBack": False}

@@ -1,0 +1,83 @@
+"""What outlives one offline process: the DLQ's messages and a journal of executions.
+
+moto keeps AWS state in memory, so the offline stack saves the dead-letter queue's messages to
+``STATE/dlq.json`` when it stops and puts them back when it starts, and appends one line per
+finished execution (its steps, errors and NetSuite ids) to ``STATE/executions.jsonl``. That is
+what ``python -m offline replay|redrive`` and ``closedwon status --offline`` read.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+DLQ_FILE = "dlq.json"
+JOURNAL_FILE = "executions.jsonl"
+_lock = threading.Lock()
+
+
+def save_dlq(state_dir: Path, bodies: list[dict[str, Any]]) -> None:
+    (state_dir / DLQ_FILE).write_text(json.dumps(bodies, indent=2) + "\n", encoding="utf-8")
+
+
+def load_dlq(state_dir: Path) -> list[dict[str, Any]]:
+    path = state_dir / DLQ_FILE
+    if not path.exists():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [m for m in data if isinstance(m, dict)]
+
+
+def steps_of(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Task steps in order, each with its outcome and (when it failed) the error class."""
+    steps: list[dict[str, Any]] = []
+    for event in history:
+        kind = event["type"]
+        if kind == "TaskStateEntered":
+            steps.append(
+                {
+                    "name": event["stateEnteredEventDetails"]["name"],
+                    "status": "running",
+                    "attempts": 0,
+                }
+            )
+        elif kind == "LambdaFunctionScheduled" and steps:
+            steps[-1]["attempts"] += 1
+        elif kind in ("LambdaFunctionFailed", "TaskFailed") and steps:
+            details = (
+                event.get("lambdaFunctionFailedEventDetails")
+                or event.get("taskFailedEventDetails")
+                or {}
+            )
+            steps[-1]["status"] = "failed"
+            steps[-1]["error"] = details.get("error")
+        elif kind == "TaskStateExited" and steps:
+            name = event["stateExitedEventDetails"]["name"]
+            for step in reversed(steps):
+                if step["name"] == name and step["status"] == "running":
+                    step["status"] = "succeeded"
+                    break
+                if step["name"] == name and step["status"] == "failed":
+                    step["status"] = "caught"
+                    break
+    return steps
+
+
+def record_execution(state_dir: Path, entry: dict[str, Any]) -> None:
+    line = json.dumps(entry, default=str)
+    with _lock, (state_dir / JOURNAL_FILE).open("a", encoding="utf-8") as handle:
+        handle.write(line + "\n")
+
+
+def executions(state_dir: Path, opportunity_id: str | None = None) -> list[dict[str, Any]]:
+    path = state_dir / JOURNAL_FILE
+    if not path.exists():
+        return []
+    entries = [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+    if opportunity_id:
+        entries = [e for e in entries if (e.get("opportunityId") or "")[:15] == opportunity_id[:15]]
+    return entries
