@@ -19,6 +19,11 @@ TABLE = "${CoordinationTable.Arn}"
 DEAL_OBJECTS = "${DealBucket.Arn}/deals/*"  # S3 object ARNs: a key prefix is the narrowest form
 DLQ = "${DeadLetterQueue.Arn}"
 STATE_MACHINE = "${SyncStateMachine}"
+#: LoadDeal's CDC fan-out starts sibling executions of its own state machine, named by the stack.
+OWN_STATE_MACHINE = (
+    "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}"
+    ":stateMachine:${AWS::StackName}-closed-won-sync"
+)
 NETSUITE_KEYS = ("netsuite#*",)
 DEAL_KEYS = ("deal#*",)
 
@@ -82,6 +87,7 @@ _SALESFORCE_WRITER: set[Grant] = _secrets(SF_SECRET) | {("dynamodb:DeleteItem", 
 EXPECTED_GRANTS: dict[str, set[Grant]] = {
     "LoadDealFunctionRole": _secrets(SF_SECRET, NS_SECRET)
     | {("s3:PutObject", DEAL_OBJECTS, None), ("dynamodb:PutItem", TABLE, DEAL_KEYS)}
+    | {("states:StartExecution", OWN_STATE_MACHINE, None)}
     | _NETSUITE_SEMAPHORE,
     **{f"{step}FunctionRole": _NETSUITE_STEP for step in NETSUITE_STEPS},
     "WriteBackFunctionRole": _SALESFORCE_WRITER,
@@ -341,6 +347,12 @@ def test_eventbridge_can_only_start_executions_of_the_sync_state_machine(
     role = roles(transformed)["EventsStartExecutionRole"]
     assert grants(role) == {("states:StartExecution", STATE_MACHINE, None)}
     starters = {
-        name for name, (action, _, _) in all_grants(transformed) if action.startswith("states:")
+        (name, resource)
+        for name, (action, resource, _) in all_grants(transformed)
+        if action.startswith("states:")
     }
-    assert starters == {"EventsStartExecutionRole"}
+    # EventBridge starts the workflow; LoadDeal starts siblings for multi-record CDC events.
+    assert starters == {
+        ("EventsStartExecutionRole", STATE_MACHINE),
+        ("LoadDealFunctionRole", OWN_STATE_MACHINE),
+    }
