@@ -136,6 +136,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     reports = []
     with OfflineStack(options) as stack:
         runner = Runner(stack)
+        records_before = sum(len(v) for v in stack.netsuite.dump().values())
         for path in paths:
             try:
                 event = load_event(path)
@@ -147,6 +148,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             reports.append(report)
             if not args.json:
                 print_report(report, stack.salesforce.writes[writes_before:], out)
+        records_after = sum(len(v) for v in stack.netsuite.dump().values())
     elapsed = time.perf_counter() - started
     document = {"deals": [r.to_json() for r in reports]}
     if args.report:
@@ -159,6 +161,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             for s in ("Synced", "Skipped", "Failed", "Unmatched")
         }
         print(
+            f"\nNetSuite: {records_after - records_before} new record(s), {records_after} in all"
             f"\n{len(reports)} deal(s): "
             + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
             + f" in {elapsed:.1f}s (state: {args.state})"
