@@ -49,7 +49,7 @@ SF_CONSUMER_KEY = "offline-connected-app"
 SF_USERNAME = "integration@offline.example"
 
 
-def _pem_keypair() -> tuple[str, str]:
+def pem_keypair() -> tuple[str, str]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -118,8 +118,8 @@ class OfflineStack:
         logging.getLogger("moto").setLevel(logging.CRITICAL)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self._route_function_output()
-        sf_private, sf_public = _pem_keypair()
-        ns_private, ns_public = _pem_keypair()
+        sf_private, sf_public = pem_keypair()
+        ns_private, ns_public = pem_keypair()
         self.salesforce = SalesforceDouble(
             self.org_snapshot,
             self.state_dir / "salesforce",

@@ -6,8 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from closedwon.errors import AuthOrConfig, InvalidDeal, Throttled
 from closedwon.netsuite import NetSuiteClient, NetSuiteSettings
@@ -22,21 +20,9 @@ from closedwon.salesforce import (
 from offline.corpus import OrgBuilder, netsuite_seed
 from offline.netsuite_double import AuthConfig, FaultConfig, NetSuiteDouble
 from offline.salesforce_double import SalesforceDouble, SalesforceFaults
+from offline.stack import pem_keypair as keypair
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def keypair() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
 
 
 @pytest.fixture
