@@ -114,7 +114,8 @@ def skip_reason(source: dict[str, Any], config: MappingConfig) -> str | None:
     quote = opp.get("SBQQ__PrimaryQuote__r") or {}
     quote_type = quote.get("SBQQ__Type__c")
     if quote_type in config.salesforce.skipped_quote_types:
-        return f"the primary quote is an {quote_type} quote, which v1 does not sync"
+        article = "an" if str(quote_type)[:1].upper() in ("A", "E", "I", "O", "U") else "a"
+        return f"the primary quote is {article} {quote_type} quote, which v1 does not sync"
     return None
 
 
@@ -328,7 +329,9 @@ class _DealBuilder:
             result.append(
                 (raw, self.line(raw, opp, quote) if raw.get("SBQQ__ChargeType__c") else None)
             )
-        if not any(line for _, line in result):
+        # Billable = has a Charge Type (§2); a billable line that failed validation is reported
+        # on its own fields, not as "no billable line".
+        if not any(raw.get("SBQQ__ChargeType__c") for raw, _ in result):
             self.problem(
                 "SBQQ__Quote__c.SBQQ__LineItems__r",
                 "the primary quote has no billable line (no line has a Charge Type)",

@@ -109,10 +109,30 @@ def parse_trigger_input(
     """
     if "trigger" in event and isinstance(event["trigger"], dict):
         try:
-            return [Trigger.model_validate(event["trigger"])]
+            trigger = Trigger.model_validate(event["trigger"])
         except ValidationError as exc:
             raise InvalidEvent(f"trigger: {_pydantic_problems(exc)}") from None
+        _check_trigger(trigger, org_id)
+        return [trigger]
     return normalise_event(event, org_id=org_id, integration_user_id=integration_user_id)
+
+
+def _check_trigger(trigger: Trigger, org_id: str) -> None:
+    """A replay/backfill/fan-out trigger is held to the event rules: its ids go to Salesforce."""
+    problems = [
+        f"trigger.{name}: not a Salesforce id"
+        for name, value in (
+            ("opportunityId", trigger.opportunity_id),
+            ("accountId", trigger.account_id),
+            ("primaryQuoteId", trigger.primary_quote_id),
+        )
+        if value is not None and not is_salesforce_id(value)
+    ]
+    org = trigger.salesforce_org_id
+    if not is_salesforce_id(org) or to_18(org) != to_18(org_id):
+        problems.append(f"trigger.salesforceOrgId: '{org[:40]}' is not the configured org {org_id}")
+    if problems:
+        raise InvalidEvent("; ".join(problems))
 
 
 def normalise_event(

@@ -12,6 +12,7 @@ from typing import Any
 from closedwon import coordination, runtime
 from closedwon.config import mapping_config
 from closedwon.errors import PERMANENT, SyncError
+from closedwon.events import is_salesforce_id, to_18
 from closedwon.observability import count, logger
 from closedwon.salesforce import record, write_records
 
@@ -40,13 +41,12 @@ def run(event: dict[str, Any]) -> dict[str, Any]:
     state = event.get("state") or {}
     error_class, message = describe_error(state.get("error") or {})
     execution_id = str(event.get("executionId") or state.get("executionId") or "")
-    trigger = state.get("trigger") or {}
-    opportunity_id = (
-        state.get("opportunityId") or trigger.get("opportunityId") or _opportunity_from_event(state)
+    original = (
+        state["input"]
+        if "input" in state
+        else {k: v for k, v in state.items() if k not in ("error", "failedStep")}
     )
-    original = state.get("input") or {
-        k: v for k, v in state.items() if k not in ("error", "failedStep")
-    }
+    opportunity_id = _opportunity_id(state, original)
     status_written = False
     status_error = None
     table = runtime.optional_env("COORDINATION_TABLE")
@@ -111,13 +111,24 @@ def _write_error_status(
     return True, None
 
 
-def _opportunity_from_event(state: dict[str, Any]) -> str | None:
-    payload = (
-        ((state.get("detail") or {}).get("payload") or {})
-        if isinstance(state.get("detail"), dict)
-        else {}
-    )
-    value = payload.get("Opportunity_Id__c") if isinstance(payload, dict) else None
-    from closedwon.events import is_salesforce_id, to_18
+def _opportunity_id(state: dict[str, Any], original: Any) -> str | None:
+    """The failed deal's opportunity, if any well-formed id is known.
 
-    return to_18(str(value)) if is_salesforce_id(value) else None
+    Only a well-formed Salesforce id is ever used: an unusable one (an injection attempt, a
+    string where an object belongs) leaves Salesforce untouched and the DLQ message says so.
+    """
+
+    def obj(value: Any) -> dict[str, Any]:
+        return value if isinstance(value, dict) else {}
+
+    event = obj(original)
+    trigger = obj(state.get("trigger"))
+    raw_trigger = obj(event.get("trigger"))
+    payload = obj(obj(event.get("detail")).get("payload"))
+    candidates = (
+        state.get("opportunityId"),
+        trigger.get("opportunityId"),
+        raw_trigger.get("opportunityId"),
+        payload.get("Opportunity_Id__c"),
+    )
+    return next((to_18(str(c)) for c in candidates if is_salesforce_id(c)), None)
