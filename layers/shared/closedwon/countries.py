@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import functools
 
-import pycountry
-
 # Names Salesforce users commonly type that pycountry's fuzzy-free lookup does not know.
 _ALIASES = {
     "USA": "US",
@@ -44,6 +42,8 @@ def country_code(value: str) -> str | None:
     upper = text.upper()
     if upper in _ALIASES:
         return _ALIASES[upper]
+    import pycountry  # only LoadDeal validates addresses: keep it out of the other cold starts
+
     try:
         country = pycountry.countries.lookup(text)
     except LookupError:
