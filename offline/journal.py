@@ -31,37 +31,69 @@ def load_dlq(state_dir: Path) -> list[dict[str, Any]]:
 
 
 def steps_of(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Task steps in order, each with its outcome and (when it failed) the error class."""
+    """Task steps in order, each with its outcome and (when it failed) the error class.
+
+    Events are attributed to their step by ``previousEventId`` (Map iterations interleave), or
+    to the latest step when a history has no event ids. A step that failed and then succeeded
+    on a retry is ``succeeded`` and keeps the last error it was retried after.
+    """
     steps: list[dict[str, Any]] = []
+    step_of_event: dict[Any, dict[str, Any]] = {}
+
+    def owner(event: dict[str, Any]) -> dict[str, Any] | None:
+        previous = event.get("previousEventId")
+        if previous in step_of_event:
+            return step_of_event[previous]
+        return steps[-1] if steps and "id" not in event else None
+
     for event in history:
         kind = event["type"]
+        step: dict[str, Any] | None = None
         if kind == "TaskStateEntered":
-            steps.append(
-                {
-                    "name": event["stateEnteredEventDetails"]["name"],
-                    "status": "running",
-                    "attempts": 0,
-                }
-            )
-        elif kind == "LambdaFunctionScheduled" and steps:
-            steps[-1]["attempts"] += 1
-        elif kind in ("LambdaFunctionFailed", "TaskFailed") and steps:
+            step = {
+                "name": event["stateEnteredEventDetails"]["name"],
+                "status": "running",
+                "attempts": 0,
+            }
+            steps.append(step)
+        elif kind.startswith(("Lambda", "Task")):
+            step = owner(event)
+            if kind == "TaskStateExited":
+                name = event["stateExitedEventDetails"]["name"]
+                if step is None or step["name"] != name:
+                    step = next(
+                        (
+                            s
+                            for s in reversed(steps)
+                            if s["name"] == name and s["status"] in ("running", "failed")
+                        ),
+                        None,
+                    )
+                if step is not None:
+                    step["status"] = "succeeded" if step["status"] == "running" else "caught"
+        if step is None:
+            continue
+        if kind in ("LambdaFunctionScheduled", "TaskScheduled"):
+            step["attempts"] += 1
+        elif kind in (
+            "LambdaFunctionFailed",
+            "TaskFailed",
+            "LambdaFunctionTimedOut",
+            "TaskTimedOut",
+        ):
             details = (
                 event.get("lambdaFunctionFailedEventDetails")
                 or event.get("taskFailedEventDetails")
+                or event.get("lambdaFunctionTimedOutEventDetails")
+                or event.get("taskTimedOutEventDetails")
                 or {}
             )
-            steps[-1]["status"] = "failed"
-            steps[-1]["error"] = details.get("error")
-        elif kind == "TaskStateExited" and steps:
-            name = event["stateExitedEventDetails"]["name"]
-            for step in reversed(steps):
-                if step["name"] == name and step["status"] == "running":
-                    step["status"] = "succeeded"
-                    break
-                if step["name"] == name and step["status"] == "failed":
-                    step["status"] = "caught"
-                    break
+            step["status"] = "failed"
+            step["error"] = details.get("error")
+        elif kind in ("LambdaFunctionSucceeded", "TaskSucceeded"):
+            step["status"] = "running"  # a retry succeeded; TaskStateExited completes it
+        if "id" in event:
+            step_of_event[event["id"]] = step
     return steps
 
 

@@ -8,29 +8,13 @@ an earlier run left behind. (Step Functions redrive is for the cloud; moto does 
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from closedwon.events import is_salesforce_id, to_18
+from offline.contract import replay_input
 from offline.runner import DealReport, Runner
 from offline.stack import OfflineStack
-
-
-def replay_input(opportunity_id: str, org_id: str) -> dict[str, Any]:
-    """A state machine input that re-syncs one opportunity (what `replay` and backfill start)."""
-    if not is_salesforce_id(opportunity_id):
-        raise ValueError(f"'{opportunity_id[:40]}' is not a Salesforce opportunity id")
-    return {
-        "trigger": {
-            "contractVersion": "1",
-            "trigger": "REPLAY",
-            "opportunityId": to_18(opportunity_id),
-            "salesforceOrgId": to_18(org_id),
-            "eventBridgeEventId": f"replay-{uuid.uuid4()}",
-        }
-    }
 
 
 def input_from(target: str, org_id: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from offline.contract import netsuite_records, opportunity_of
 from offline.stack import ExecutionResult, OfflineStack
 
 
@@ -29,54 +30,6 @@ class DealReport:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def opportunity_of(event: dict[str, Any]) -> str | None:
-    payload = (
-        (event.get("detail") or {}).get("payload") or {}
-        if isinstance(event.get("detail"), dict)
-        else {}
-    )
-    if isinstance(payload, dict):
-        if payload.get("Opportunity_Id__c"):
-            return str(payload["Opportunity_Id__c"])
-        ids = (payload.get("ChangeEventHeader") or {}).get("recordIds") or []
-        if ids:
-            return str(ids[0])
-    trigger = event.get("trigger")
-    return (
-        str(trigger.get("opportunityId"))
-        if isinstance(trigger, dict) and trigger.get("opportunityId")
-        else None
-    )
-
-
-def netsuite_records(output: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
-    """NetSuite externalId/id pairs the execution wrote or found, by record type."""
-    records: dict[str, list[dict[str, str]]] = {}
-
-    def add(record_type: str, external_id: str | None, internal_id: str | None) -> None:
-        if external_id and internal_id:
-            entry = {"externalId": external_id, "id": str(internal_id)}
-            if entry not in records.setdefault(record_type, []):
-                records[record_type].append(entry)
-
-    customer = output.get("customer") or {}
-    add("customer", customer.get("externalId"), customer.get("id"))
-    for contact in output.get("contacts") or []:
-        add("contact", contact.get("externalId"), contact.get("id"))
-    account = output.get("billingAccount") or {}
-    add("billingAccount", account.get("externalId"), account.get("id"))
-    for package in output.get("packages") or []:
-        plan = package.get("plan") or {}
-        add("subscriptionTerm", plan.get("termExternalId"), plan.get("termId"))
-        add("subscriptionPlan", plan.get("planExternalId"), plan.get("planId"))
-        for price_plan in plan.get("pricePlans") or []:
-            add("pricePlan", price_plan.get("externalId"), price_plan.get("id"))
-        add("priceBook", plan.get("priceBookExternalId"), plan.get("priceBookId"))
-        sub = package.get("subscription") or {}
-        add("subscription", sub.get("externalId"), sub.get("id"))
-    return records
 
 
 class Runner:

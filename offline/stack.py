@@ -198,6 +198,8 @@ class OfflineStack:
     def _route_function_output(self) -> None:
         """Send the functions' stdout (Powertools JSON logs, EMF metrics) to a log file."""
         self._log_file = None
+        self._stdout: contextlib.redirect_stdout[Any] | None = None
+        self._saved_streams: list[tuple[logging.StreamHandler[Any], Any]] = []
         if self.options.lambda_log_path is None:
             return
         from closedwon.observability import logger
@@ -205,10 +207,10 @@ class OfflineStack:
         self._log_file = open(self.options.lambda_log_path, "a", encoding="utf-8")  # noqa: SIM115 - closed in stop()
         for handler in logger.handlers:
             if isinstance(handler, logging.StreamHandler):
-                self._saved_streams = [
-                    *getattr(self, "_saved_streams", []),
-                    (handler, handler.setStream(self._log_file)),
-                ]
+                # Swap the stream without setStream(): that flushes the old stream, which may be a
+                # capture file a test runner has already closed.
+                self._saved_streams.append((handler, handler.stream))
+                handler.stream = self._log_file
         self._stdout = contextlib.redirect_stdout(self._log_file)
         self._stdout.__enter__()
 
@@ -225,11 +227,13 @@ class OfflineStack:
         self._running = False
         if getattr(self, "dlq_url", None):
             journal.save_dlq(self.state_dir, [m["body"] for m in self.dlq_messages()])
-        if getattr(self, "_log_file", None) is not None:
+        if getattr(self, "_stdout", None) is not None:
             self._stdout.__exit__(None, None, None)
-            for handler, stream in getattr(self, "_saved_streams", []):
-                handler.setStream(stream)
-            self._saved_streams = []
+            self._stdout = None
+        for handler, stream in getattr(self, "_saved_streams", []):
+            handler.stream = stream
+        self._saved_streams = []
+        if getattr(self, "_log_file", None) is not None:
             self._log_file.close()
             self._log_file = None
         self.lambdas.uninstall()
@@ -427,7 +431,7 @@ class OfflineStack:
             delay = min(delay * 1.5, 0.25)
 
     def _journal(self, desc: dict[str, Any], result: ExecutionResult) -> None:
-        from offline.runner import netsuite_records, opportunity_of
+        from offline.contract import netsuite_records, opportunity_of
 
         sfn = boto3.client("stepfunctions", region_name=REGION)
         history = sfn.get_execution_history(executionArn=result.arn, maxResults=1000)["events"]

@@ -31,10 +31,14 @@ def jwt_login(settings: SalesforceSettings, session: requests.Session) -> tuple[
     try:
         assertion = jwt.encode(claims, settings.private_key.get_secret_value(), algorithm="RS256")
     except (ValueError, TypeError, jwt.PyJWTError) as exc:
-        raise AuthOrConfig(f"Salesforce private key cannot sign the login JWT: {type(exc).__name__}") from None
+        raise AuthOrConfig(
+            f"Salesforce private key cannot sign the login JWT: {type(exc).__name__}"
+        ) from None
     url = f"{settings.login_url.rstrip('/')}/services/oauth2/token"
     try:
-        resp = session.post(url, data={"grant_type": GRANT_TYPE, "assertion": assertion}, timeout=settings.timeout_s)
+        resp = session.post(
+            url, data={"grant_type": GRANT_TYPE, "assertion": assertion}, timeout=settings.timeout_s
+        )
     except (requests.Timeout, requests.ConnectionError) as exc:
         raise Transient(f"Salesforce login did not answer: {type(exc).__name__}") from None
     if resp.status_code >= 500:

@@ -33,7 +33,9 @@ TRANSIENT_CODES = {"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "REQUEST_RUNNING_
 class SalesforceConnection:
     """A lazily logged-in simple-salesforce client that counts the API calls it makes."""
 
-    def __init__(self, settings: SalesforceSettings, session: requests.Session | None = None) -> None:
+    def __init__(
+        self, settings: SalesforceSettings, session: requests.Session | None = None
+    ) -> None:
         self.settings = settings
         self.session = session or requests.Session()
         self._client: Salesforce | None = None
@@ -64,13 +66,14 @@ class SalesforceConnection:
                 with self._lock:
                     self._client = None
                 if attempt == 2:
-                    raise AuthOrConfig(f"Salesforce session for {what} expired again after a fresh login") from None
+                    raise AuthOrConfig(
+                        f"Salesforce session for {what} expired again after a fresh login"
+                    ) from None
             except (requests.Timeout, requests.ConnectionError) as exc:
                 raise Transient(f"Salesforce did not answer {what}: {type(exc).__name__}") from None
             except SalesforceError as exc:
                 raise classify(exc, what) from None
         raise AssertionError("unreachable")
-
 
     def restful(self, path: str, *, method: str, body: dict[str, Any], what: str) -> Any:
         """One REST call (composite, collections) relative to ``/services/data/vXX.X/``."""
@@ -88,10 +91,27 @@ class SalesforceConnection:
 
         return self.call(send, what=what)
 
+    def query_all(self, soql: str, *, what: str) -> list[dict[str, Any]]:
+        """Every record of a query, page after page (one API call per page)."""
+
+        def send(sf: Salesforce) -> dict[str, Any]:
+            return dict(sf.query(soql))
+
+        page = self.call(send, what=what)
+        records = list(page.get("records") or [])
+        while not page.get("done", True) and page.get("nextRecordsUrl"):
+            page = self.query_more(str(page["nextRecordsUrl"]), what=what)
+            records.extend(page.get("records") or [])
+        return records
+
 
 def error_codes(content: Any) -> list[str]:
     if isinstance(content, list):
-        return [str(e.get("errorCode") or e.get("statusCode") or "") for e in content if isinstance(e, dict)]
+        return [
+            str(e.get("errorCode") or e.get("statusCode") or "")
+            for e in content
+            if isinstance(e, dict)
+        ]
     if isinstance(content, dict):
         return [str(content.get("errorCode") or content.get("statusCode") or "")]
     return []
@@ -108,9 +128,13 @@ def classify(exc: SalesforceError, what: str) -> SyncError:
     message = f"Salesforce refused {what}: {error_messages(exc.content)} ({', '.join(codes) or exc.status})"
     if "REQUEST_LIMIT_EXCEEDED" in codes:
         return Throttled(f"Salesforce API request limit exceeded during {what}")
-    if isinstance(exc, SalesforceGeneralError) and exc.status >= 500 or TRANSIENT_CODES & set(codes):
+    if (isinstance(exc, SalesforceGeneralError) and exc.status >= 500) or TRANSIENT_CODES & set(
+        codes
+    ):
         return Transient(message)
-    if isinstance(exc, (SalesforceRefusedRequest, SalesforceMalformedRequest, SalesforceResourceNotFound)):
+    if isinstance(
+        exc, (SalesforceRefusedRequest, SalesforceMalformedRequest, SalesforceResourceNotFound)
+    ):
         return AuthOrConfig(message)
     return Transient(message) if exc.status >= 500 else AuthOrConfig(message)
 

@@ -10,7 +10,9 @@ from closedwon.salesforce import soql
 from closedwon.salesforce.connection import SalesforceConnection, raise_for_subresponse
 
 
-def read_deal(conn: SalesforceConnection, opportunity_id: str, *, multi_currency: bool) -> dict[str, Any]:
+def read_deal(
+    conn: SalesforceConnection, opportunity_id: str, *, multi_currency: bool
+) -> dict[str, Any]:
     """Return ``{"opportunity": {...}, "lines": [...]}`` with relationship fields nested.
 
     Child results that Salesforce pages (very large quotes or contact-role lists) are followed with
@@ -24,7 +26,11 @@ def read_deal(conn: SalesforceConnection, opportunity_id: str, *, multi_currency
     request = {
         "allOrNone": False,
         "compositeRequest": [
-            {"method": "GET", "url": f"/services/data/v{version}/query/?{urlencode({'q': q})}", "referenceId": ref}
+            {
+                "method": "GET",
+                "url": f"/services/data/v{version}/query/?{urlencode({'q': q})}",
+                "referenceId": ref,
+            }
             for ref, q in queries.items()
         ],
     }
@@ -36,7 +42,9 @@ def read_deal(conn: SalesforceConnection, opportunity_id: str, *, multi_currency
     opportunities = results["opportunity"]["body"]["records"]
     if not opportunities:
         raise InvalidDeal(
-            [f"Opportunity.Id: opportunity {opportunity_id} was not found (deleted, or not visible to the integration user)"],
+            [
+                f"Opportunity.Id: opportunity {opportunity_id} was not found (deleted, or not visible to the integration user)"
+            ],
             record=f"Opportunity {opportunity_id}",
         )
     opportunity = opportunities[0]
@@ -47,7 +55,9 @@ def read_deal(conn: SalesforceConnection, opportunity_id: str, *, multi_currency
     return {"opportunity": strip_attributes(opportunity), "lines": strip_attributes(lines)}
 
 
-def _all_records(conn: SalesforceConnection, result: dict[str, Any], what: str) -> list[dict[str, Any]]:
+def _all_records(
+    conn: SalesforceConnection, result: dict[str, Any], what: str
+) -> list[dict[str, Any]]:
     records = list(result.get("records") or [])
     while not result.get("done", True) and result.get("nextRecordsUrl"):
         url = result["nextRecordsUrl"]

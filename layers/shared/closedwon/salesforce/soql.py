@@ -9,35 +9,67 @@ it is added only when the mapping config says ``salesforce.multi_currency: true`
 
 from __future__ import annotations
 
+import re
+
 from simple_salesforce.format import format_soql
 
 _ADDRESS = ("Street", "City", "State", "PostalCode", "Country", "CountryCode")
 _CONTACT = ("FirstName", "LastName", "Email", "Phone", "Title")
 
 ACCOUNT_FIELDS = (
-    "Id", "Name", "Phone", "Website",
+    "Id",
+    "Name",
+    "Phone",
+    "Website",
     *(f"Billing{p}" for p in _ADDRESS),
     *(f"Shipping{p}" for p in _ADDRESS),
 )
 QUOTE_FIELDS = (
-    "Id", "SBQQ__Type__c", "SBQQ__Primary__c", "SBQQ__StartDate__c", "SBQQ__SubscriptionTerm__c",
-    "SBQQ__PaymentTerms__c", "SBQQ__PrimaryContact__c",
-    "SBQQ__BillingName__c", "SBQQ__BillingStreet__c", "SBQQ__BillingCity__c",
-    "SBQQ__BillingState__c", "SBQQ__BillingPostalCode__c", "SBQQ__BillingCountry__c",
+    "Id",
+    "SBQQ__Type__c",
+    "SBQQ__Primary__c",
+    "SBQQ__StartDate__c",
+    "SBQQ__SubscriptionTerm__c",
+    "SBQQ__PaymentTerms__c",
+    "SBQQ__PrimaryContact__c",
+    "SBQQ__BillingName__c",
+    "SBQQ__BillingStreet__c",
+    "SBQQ__BillingCity__c",
+    "SBQQ__BillingState__c",
+    "SBQQ__BillingPostalCode__c",
+    "SBQQ__BillingCountry__c",
     *(f"SBQQ__PrimaryContact__r.{f}" for f in ("Id", *_CONTACT)),
 )
 OPPORTUNITY_FIELDS = (
-    "Id", "Name", "IsWon", "StageName", "CloseDate", "AccountId", "SBQQ__PrimaryQuote__c",
+    "Id",
+    "Name",
+    "IsWon",
+    "StageName",
+    "CloseDate",
+    "AccountId",
+    "SBQQ__PrimaryQuote__c",
 )
 CONTACT_ROLE_FIELDS = ("ContactId", "Role", "IsPrimary", *(f"Contact.{f}" for f in _CONTACT))
 QUOTE_LINE_FIELDS = (
-    "Id", "SBQQ__Quote__c", "SBQQ__Number__c", "SBQQ__Product__c",
-    "SBQQ__Product__r.Name", "SBQQ__Product__r.ProductCode",
-    "SBQQ__Quantity__c", "SBQQ__NetPrice__c", "SBQQ__NetTotal__c",
-    "SBQQ__ChargeType__c", "SBQQ__BillingType__c", "SBQQ__BillingFrequency__c",
-    "SBQQ__SubscriptionTerm__c", "SBQQ__EffectiveSubscriptionTerm__c",
-    "SBQQ__StartDate__c", "SBQQ__EffectiveStartDate__c",
-    "SBQQ__Bundle__c", "SBQQ__Bundled__c", "SBQQ__RequiredBy__c",
+    "Id",
+    "SBQQ__Quote__c",
+    "SBQQ__Number__c",
+    "SBQQ__Product__c",
+    "SBQQ__Product__r.Name",
+    "SBQQ__Product__r.ProductCode",
+    "SBQQ__Quantity__c",
+    "SBQQ__NetPrice__c",
+    "SBQQ__NetTotal__c",
+    "SBQQ__ChargeType__c",
+    "SBQQ__BillingType__c",
+    "SBQQ__BillingFrequency__c",
+    "SBQQ__SubscriptionTerm__c",
+    "SBQQ__EffectiveSubscriptionTerm__c",
+    "SBQQ__StartDate__c",
+    "SBQQ__EffectiveStartDate__c",
+    "SBQQ__Bundle__c",
+    "SBQQ__Bundled__c",
+    "SBQQ__RequiredBy__c",
 )
 
 
@@ -53,11 +85,13 @@ def opportunity_query(opportunity_id: str, *, multi_currency: bool) -> str:
         *(f"SBQQ__PrimaryQuote__r.{f}" for f in _with_currency(QUOTE_FIELDS, multi_currency)),
     ]
     roles = (
-        f"(SELECT {', '.join(CONTACT_ROLE_FIELDS)} FROM OpportunityContactRoles "
+        f"(SELECT {', '.join(CONTACT_ROLE_FIELDS)} FROM OpportunityContactRoles "  # noqa: S608
         "ORDER BY IsPrimary DESC)"
     )
     return format_soql(
-        f"SELECT {', '.join(fields)}, {roles} FROM Opportunity WHERE Id = {{}}", opportunity_id
+        # Only this module's constant field names are formatted in; the id is bound by format_soql.
+        f"SELECT {', '.join(fields)}, {roles} FROM Opportunity WHERE Id = {{}}",  # noqa: S608
+        opportunity_id,
     )
 
 
@@ -69,16 +103,33 @@ def quote_lines_query(opportunity_id: str, *, multi_currency: bool) -> str:
     """
     fields = _with_currency(QUOTE_LINE_FIELDS, multi_currency)
     return format_soql(
-        f"SELECT {', '.join(fields)} FROM SBQQ__QuoteLine__c "
+        f"SELECT {', '.join(fields)} FROM SBQQ__QuoteLine__c "  # noqa: S608 - constant field names
         "WHERE SBQQ__Quote__r.SBQQ__Opportunity2__c = {} AND SBQQ__Quote__r.SBQQ__Primary__c = true "
         "ORDER BY SBQQ__Number__c",
         opportunity_id,
     )
 
 
-def won_opportunities_query(since: str, until: str | None) -> str:
-    """Backfill: won opportunities closed in a date range (dates as YYYY-MM-DD)."""
-    soql = "SELECT Id, Name, CloseDate, AccountId FROM Opportunity WHERE IsWon = true AND CloseDate >= {:literal}"
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def won_opportunities_query(
+    since: str, until: str | None, *, status_field: str | None = None
+) -> str:
+    """Backfill: won opportunities closed in a date range (dates as YYYY-MM-DD).
+
+    ``status_field`` (the mapping config's ``salesforce.writeback.opportunity_status``) is
+    selected too, so the backfill can skip deals that are already synced. Dates are SOQL date
+    literals (not bindable values) and the field is a name, so both are checked here.
+    """
+    for value in (since, until):
+        if value is not None and not _DATE.match(value):
+            raise ValueError(f"'{value[:40]}' is not a YYYY-MM-DD date")
+    if status_field is not None and not _FIELD.match(status_field):
+        raise ValueError(f"'{status_field[:80]}' is not a Salesforce field name")
+    fields = ["Id", "Name", "CloseDate", "AccountId", *([status_field] if status_field else [])]
+    soql = f"SELECT {', '.join(fields)} FROM Opportunity WHERE IsWon = true AND CloseDate >= {{:literal}}"  # noqa: S608 - names checked above
     args: list[str] = [since]
     if until:
         soql += " AND CloseDate <= {:literal}"

@@ -15,7 +15,9 @@ def record(sobject: str, record_id: str, fields: dict[str, Any]) -> dict[str, An
     return {"attributes": {"type": sobject}, "id": record_id, **fields}
 
 
-def write_records(conn: SalesforceConnection, records: list[dict[str, Any]], *, what: str) -> list[str]:
+def write_records(
+    conn: SalesforceConnection, records: list[dict[str, Any]], *, what: str
+) -> list[str]:
     """Update records (Opportunity first); return per-record problems of the non-Opportunity ones.
 
     Up to 200 records go in one ``composite/sobjects`` PATCH; more (a deal with hundreds of
@@ -36,8 +38,12 @@ def write_records(conn: SalesforceConnection, records: list[dict[str, Any]], *, 
         request = {
             "allOrNone": False,
             "compositeRequest": [
-                {"method": "PATCH", "url": f"/services/data/v{version}/composite/sobjects",
-                 "referenceId": f"chunk{i}", "body": {"allOrNone": False, "records": chunk}}
+                {
+                    "method": "PATCH",
+                    "url": f"/services/data/v{version}/composite/sobjects",
+                    "referenceId": f"chunk{i}",
+                    "body": {"allOrNone": False, "records": chunk},
+                }
                 for i, chunk in enumerate(group)
             ],
         }
@@ -49,7 +55,9 @@ def write_records(conn: SalesforceConnection, records: list[dict[str, Any]], *, 
     for rec, result in zip(records, results, strict=False):
         if result.get("success"):
             continue
-        errors = "; ".join(f"{e.get('statusCode')}: {e.get('message')}" for e in result.get("errors", []))
+        errors = "; ".join(
+            f"{e.get('statusCode')}: {e.get('message')}" for e in result.get("errors", [])
+        )
         text = f"{rec['attributes']['type']} {rec['id']}: {errors}"
         if rec["attributes"]["type"] == "Opportunity":
             raise AuthOrConfig(f"Salesforce refused {what}: {text}")

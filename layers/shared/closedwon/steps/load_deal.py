@@ -40,6 +40,8 @@ def run(event: dict[str, Any]) -> dict[str, Any]:
     if len(triggers) > 1 and state["executionId"]:
         state["fanOut"] = fanout.start_siblings(str(state["executionId"]), triggers[1:])
     if trigger.skip_reason:
+        # Logged so `closedwon status` (a Logs Insights query on opportunity_id) finds skips too.
+        logger.info("deal skipped", extra={"reason": trigger.skip_reason})
         count("DealsSkipped", reason="Trigger")
         return {**state, "status": "Skipped", "skipReason": trigger.skip_reason, "writeBack": False}
 
@@ -53,6 +55,7 @@ def run(event: dict[str, Any]) -> dict[str, Any]:
     )
     reason = skip_reason(source, config)
     if reason:
+        logger.info("deal skipped", extra={"reason": reason})
         count("DealsSkipped", reason="Deal")
         return {**state, "status": "Skipped", "skipReason": reason}
 
