@@ -156,6 +156,7 @@ class OfflineStack:
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         self._scale_retries(self.options.retry_time_scale)
+        self._make_dynamodb_writes_atomic()
         runtime.reset()
         self.lambdas.install()
         secrets = boto3.client("secretsmanager", region_name=REGION)
@@ -270,6 +271,26 @@ class OfflineStack:
         patch = mock.patch.object(retrier_decl, "time", fake_time)
         patch.start()
         self._patches.append(patch)
+
+    def _make_dynamodb_writes_atomic(self) -> None:
+        """DynamoDB evaluates a conditional write atomically; moto does not across threads.
+
+        Without this, two Map iterations could both win the same semaphore slot offline, which
+        real DynamoDB never allows (seen as 6 holders on 5 slots in bench/burst.py).
+        """
+        from moto.dynamodb.models import DynamoDBBackend
+
+        lock = threading.RLock()
+        for name in ("put_item", "update_item", "delete_item"):
+            original = getattr(DynamoDBBackend, name)
+
+            def atomic(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+                with lock:
+                    return _original(self, *args, **kwargs)
+
+            patch = mock.patch.object(DynamoDBBackend, name, atomic)
+            patch.start()
+            self._patches.append(patch)
 
     # ------------------------------------------------------------------ resources from template.yaml
     def _create_resources(self, parameters: dict[str, str]) -> None:

@@ -76,8 +76,14 @@ def _secrets(*arns: str) -> set[Grant]:
 
 
 _NETSUITE_SEMAPHORE: set[Grant] = {
-    ("dynamodb:PutItem", TABLE, NETSUITE_KEYS),
-    ("dynamodb:DeleteItem", TABLE, NETSUITE_KEYS),
+    (action, TABLE, NETSUITE_KEYS)
+    for action in (
+        "dynamodb:PutItem",  # take a slot
+        "dynamodb:DeleteItem",  # give it back
+        "dynamodb:UpdateItem",  # the waiter counter that paces polling
+        "dynamodb:GetItem",  # read the waiter counter
+        "dynamodb:BatchGetItem",  # read which slots are free
+    )
 }
 _NETSUITE_STEP: set[Grant] = (
     _secrets(NS_SECRET) | {("s3:GetObject", DEAL_OBJECTS, None)} | _NETSUITE_SEMAPHORE

@@ -216,3 +216,14 @@ def test_contacts_are_deduplicated_primary_first() -> None:
     )
     deal = build_deal(deal_source(org.snapshot(), oid), ITEMS, CONFIG)
     assert [c.id for c in deal.contacts] == [jane, john]
+
+
+def test_more_packages_than_one_sync_carries_is_invalid_before_any_write() -> None:
+    config = parse_mapping_config({"netsuite": {"max_packages_per_deal": 2}})
+    lines = [
+        LineSpec("SUPPORT-PREM"),
+        LineSpec("TRAINING", charge_type="One-Time", frequency=None),
+        LineSpec("ANALYTICS"),
+    ]
+    problems = problems_of(make(lines), config=config)
+    assert any("the quote has 3 packages; one sync carries at most 2" in p for p in problems)

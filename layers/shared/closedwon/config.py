@@ -71,6 +71,9 @@ class NetSuiteConfig(_Strict):
             "itemId": 60,
         }
     )
+    #: Packages one sync can carry: their results travel in the Step Functions state (256 KB).
+    #: A quote with more is invalid (split it) rather than failing after partial writes.
+    max_packages_per_deal: int = 200
     #: ❓ reference/netsuite.md §9.8: whether quantities are accepted in the subscription create
     #: call. "create" sends them in the create body; "patch" sends a PATCH right after it.
     subscription_quantities: Literal["create", "patch"] = "create"

@@ -78,11 +78,17 @@ def release_deal(table: str, opportunity_id: str, execution_id: str) -> None:
 class NetSuiteSemaphore:
     """A lease-based counting semaphore over ``limit`` slot items.
 
-    Acquiring tries one random slot at a time (one conditional write) and backs off with full
-    jitter when it is taken, so a burst of waiters costs few writes and no slot stays idle long.
+    Fast path: one conditional write on a random slot. When it is taken, the request registers
+    as a waiter (``netsuite#waiters``, an atomic counter) and paces its polls so that all waiters
+    together probe about twice per slot hand-off (a hand-off happens every ``hold / limit``
+    seconds): each poll reads the slots in one consistent batch read and writes only to a slot
+    that is free. Unpaced polling collapses under a burst (hundreds of waiters hammering five
+    items: most writes fail, CPU and DynamoDB bills grow with the backlog - bench/burst.py).
     After ``max_wait_s`` the request gives up with :class:`Throttled`, which the state machine
     retries with its own backoff.
     """
+
+    WAITERS_KEY = "netsuite#waiters"
 
     def __init__(
         self,
@@ -99,13 +105,17 @@ class NetSuiteSemaphore:
         self.sleep = sleep
         self.rng = rng or random.Random()
         self.waits = 0
+        #: How long a slot is typically held (seconds), a moving average that sets the poll pace.
+        self.hold_s = 0.2
 
     @contextlib.contextmanager
     def slot(self) -> Iterator[None]:
         key, holder = self._acquire()
+        started = time.monotonic()
         try:
             yield
         finally:
+            self.hold_s = 0.9 * self.hold_s + 0.1 * (time.monotonic() - started)
             with contextlib.suppress(Exception):
                 dynamodb().delete_item(
                     TableName=self.table,
@@ -116,35 +126,96 @@ class NetSuiteSemaphore:
 
     def _acquire(self) -> tuple[str, str]:
         holder = uuid.uuid4().hex
+        key = f"netsuite#slot#{self.rng.randrange(self.limit)}"
+        if self._take(key, holder):
+            return key, holder
+        waiting = self._add_waiter(1)
         deadline = time.monotonic() + self.max_wait_s
-        backoff = 0.005
-        while True:
-            key = f"netsuite#slot#{self.rng.randrange(self.limit)}"
-            now = time.time()
-            try:
-                dynamodb().put_item(
-                    TableName=self.table,
-                    Item={
-                        "pk": {"S": key},
-                        "holder": {"S": holder},
-                        "expiresAt": {"N": str(int(now + SLOT_LEASE_S))},
-                    },
-                    ConditionExpression="attribute_not_exists(pk) OR expiresAt < :now",
-                    ExpressionAttributeValues={":now": {"N": str(int(now))}},
-                )
-                return key, holder
-            except Exception as exc:
-                if not _conditional_failed(exc):
-                    raise Transient(
-                        f"NetSuite semaphore unavailable: {type(exc).__name__}"
-                    ) from None
-            self.waits += 1
-            if time.monotonic() > deadline:
-                raise Throttled(
-                    f"all {self.limit} NetSuite slots stayed busy for {self.max_wait_s:.0f}s"
-                )
-            self.sleep(self.rng.uniform(0, backoff))
-            backoff = min(backoff * 2, 0.5)
+        try:
+            polls = 0
+            while True:
+                polls += 1
+                self.waits += 1
+                mean = min(10.0, max(0.01, waiting * self.hold_s / (2 * self.limit)))
+                self.sleep(self.rng.uniform(0, 2 * mean))
+                free = self._free_slots()
+                if free:
+                    key = self.rng.choice(free)
+                    if self._take(key, holder):
+                        return key, holder
+                if time.monotonic() > deadline:
+                    raise Throttled(
+                        f"all {self.limit} NetSuite slots stayed busy for {self.max_wait_s:.0f}s"
+                    )
+                if polls % 8 == 0:
+                    waiting = self._waiters()
+        finally:
+            with contextlib.suppress(Exception):
+                self._add_waiter(-1)
+
+    def _take(self, key: str, holder: str) -> bool:
+        now = time.time()
+        try:
+            dynamodb().put_item(
+                TableName=self.table,
+                Item={
+                    "pk": {"S": key},
+                    "holder": {"S": holder},
+                    "expiresAt": {"N": str(int(now + SLOT_LEASE_S))},
+                },
+                ConditionExpression="attribute_not_exists(pk) OR expiresAt < :now",
+                ExpressionAttributeValues={":now": {"N": str(int(now))}},
+            )
+        except Exception as exc:
+            if _conditional_failed(exc):
+                return False
+            raise Transient(f"NetSuite semaphore unavailable: {type(exc).__name__}") from None
+        return True
+
+    def _free_slots(self) -> list[str]:
+        keys = [f"netsuite#slot#{i}" for i in range(self.limit)]
+        try:
+            response = dynamodb().batch_get_item(
+                RequestItems={
+                    self.table: {
+                        "Keys": [{"pk": {"S": k}} for k in keys],
+                        "ConsistentRead": True,
+                        "ProjectionExpression": "pk, expiresAt",
+                    }
+                }
+            )
+        except Exception as exc:
+            raise Transient(f"NetSuite semaphore unavailable: {type(exc).__name__}") from None
+        now = int(time.time())
+        taken = {
+            item["pk"]["S"]
+            for item in response.get("Responses", {}).get(self.table, [])
+            if int(item["expiresAt"]["N"]) >= now
+        }
+        return [k for k in keys if k not in taken]
+
+    def _add_waiter(self, delta: int) -> int:
+        response = dynamodb().update_item(
+            TableName=self.table,
+            Key={"pk": {"S": self.WAITERS_KEY}},
+            # The counter expires a while after its last change, so one left high by a killed
+            # Lambda cannot slow the pace forever.
+            UpdateExpression="ADD n :d SET expiresAt = :exp",
+            ExpressionAttributeValues={
+                ":d": {"N": str(delta)},
+                ":exp": {"N": str(int(time.time() + 900))},
+            },
+            ReturnValues="UPDATED_NEW",
+        )
+        return max(1, int(response.get("Attributes", {}).get("n", {}).get("N", "1")))
+
+    def _waiters(self) -> int:
+        item = (
+            dynamodb()
+            .get_item(TableName=self.table, Key={"pk": {"S": self.WAITERS_KEY}})
+            .get("Item", {})
+        )
+        return max(1, int(item.get("n", {}).get("N", "1")))
 
 
 _lock = threading.Lock()

@@ -506,6 +506,14 @@ class _DealBuilder:
             for path, text in exc.problems:
                 self.problem(path, text)
             return []
+        limit = self.config.netsuite.max_packages_per_deal
+        if len(trees) > limit:
+            self.problem(
+                "SBQQ__Quote__c.SBQQ__LineItems__r",
+                f"the quote has {len(trees)} packages; one sync carries at most {limit} "
+                "(Step Functions' 256 KB state limit): split the quote or raise netsuite.max_packages_per_deal",
+            )
+            return []
         packages = []
         by_id = {self.line_key(raw.get("Id")): raw for raw, _ in lines}
         for root_id, members in trees:
