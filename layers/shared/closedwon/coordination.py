@@ -107,22 +107,53 @@ class NetSuiteSemaphore:
         self.waits = 0
         #: How long a slot is typically held (seconds), a moving average that sets the poll pace.
         self.hold_s = 0.2
+        self._local = threading.local()
 
     @contextlib.contextmanager
     def slot(self) -> Iterator[None]:
+        """Hold a slot for one NetSuite request, or reuse the invocation's (``for_invocation``)."""
+        local = self._local
+        if getattr(local, "sticky", False):
+            if getattr(local, "held", None) is None:
+                key, holder = self._acquire()
+                local.held = (key, holder, time.monotonic())
+            yield
+            return
         key, holder = self._acquire()
         started = time.monotonic()
         try:
             yield
         finally:
-            self.hold_s = 0.9 * self.hold_s + 0.1 * (time.monotonic() - started)
-            with contextlib.suppress(Exception):
-                dynamodb().delete_item(
-                    TableName=self.table,
-                    Key={"pk": {"S": key}},
-                    ConditionExpression="holder = :me",
-                    ExpressionAttributeValues={":me": {"S": holder}},
-                )
+            self._release(key, holder, started)
+
+    @contextlib.contextmanager
+    def for_invocation(self) -> Iterator[None]:
+        """Keep the first slot a step takes until the step ends.
+
+        A step makes its NetSuite requests one after another, so one slot is enough and the cap
+        still holds; taking it once instead of per request saves two DynamoDB calls per request
+        (latency, cold start and cost). The slot is taken lazily: a step that never calls
+        NetSuite never takes one. Trade-off: the client's in-Lambda backoff after a 429 from
+        another integration now waits while holding the slot (at most a few seconds).
+        """
+        local = self._local
+        local.sticky, local.held = True, None
+        try:
+            yield
+        finally:
+            held, local.sticky, local.held = local.held, False, None
+            if held is not None:
+                self._release(*held)
+
+    def _release(self, key: str, holder: str, since: float) -> None:
+        self.hold_s = 0.9 * self.hold_s + 0.1 * (time.monotonic() - since)
+        with contextlib.suppress(Exception):
+            dynamodb().delete_item(
+                TableName=self.table,
+                Key={"pk": {"S": key}},
+                ConditionExpression="holder = :me",
+                ExpressionAttributeValues={":me": {"S": holder}},
+            )
 
     def _acquire(self) -> tuple[str, str]:
         holder = uuid.uuid4().hex

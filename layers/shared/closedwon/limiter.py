@@ -23,3 +23,14 @@ def netsuite_limiter() -> Callable[[], AbstractContextManager[None]] | None:
 
 def reset() -> None:
     coordination.reset()
+
+
+def invocation_scope() -> AbstractContextManager[None]:
+    """Wrap one step invocation: its NetSuite requests share one semaphore slot."""
+    import contextlib
+
+    table = optional_env("COORDINATION_TABLE")
+    limit = optional_env("NETSUITE_CONCURRENCY_LIMIT")
+    if not table or not limit:
+        return contextlib.nullcontext()
+    return coordination.netsuite_semaphore(table, int(limit)).for_invocation()

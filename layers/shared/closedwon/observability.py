@@ -130,11 +130,13 @@ def step_handler(
                 execution_id=event.get("executionId"),
                 opportunity_id=_opportunity_id(event),
             )
+            from closedwon.limiter import invocation_scope
             from closedwon.runtime import netsuite_throttles
 
             throttles_before = netsuite_throttles()
             try:
-                return core(event)
+                with invocation_scope():
+                    return core(event)
             except SyncError as exc:
                 logger.warning(
                     "step failed",
