@@ -1,4 +1,4 @@
-"""The limiter the NetSuite client acquires around every request (the account-wide cap).
+"""The account-wide NetSuite cap, as the client and the step handler use it.
 
 Configured by ``COORDINATION_TABLE`` and ``NETSUITE_CONCURRENCY_LIMIT`` (template parameter
 NetSuiteConcurrencyLimit). Without a table (unit tests, a local script) requests are unlimited.
@@ -6,6 +6,7 @@ NetSuiteConcurrencyLimit). Without a table (unit tests, a local script) requests
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
@@ -13,24 +14,25 @@ from closedwon import coordination
 from closedwon.runtime import optional_env
 
 
-def netsuite_limiter() -> Callable[[], AbstractContextManager[None]] | None:
+def _semaphore() -> coordination.NetSuiteSemaphore | None:
     table = optional_env("COORDINATION_TABLE")
     limit = optional_env("NETSUITE_CONCURRENCY_LIMIT")
     if not table or not limit:
         return None
-    return coordination.netsuite_semaphore(table, int(limit)).slot
+    return coordination.netsuite_semaphore(table, int(limit))
 
 
-def reset() -> None:
-    coordination.reset()
+def netsuite_limiter() -> Callable[[], AbstractContextManager[None]] | None:
+    """What the NetSuite client enters around each request (None: unlimited)."""
+    semaphore = _semaphore()
+    return semaphore.slot if semaphore else None
 
 
 def invocation_scope() -> AbstractContextManager[None]:
     """Wrap one step invocation: its NetSuite requests share one semaphore slot."""
-    import contextlib
+    semaphore = _semaphore()
+    return semaphore.for_invocation() if semaphore else contextlib.nullcontext()
 
-    table = optional_env("COORDINATION_TABLE")
-    limit = optional_env("NETSUITE_CONCURRENCY_LIMIT")
-    if not table or not limit:
-        return contextlib.nullcontext()
-    return coordination.netsuite_semaphore(table, int(limit)).for_invocation()
+
+def reset() -> None:
+    coordination.reset()

@@ -2,7 +2,7 @@
 
 Logs are JSON with the opportunity id and execution id on every line. Logs carry ids, counts
 and error classes only — never names, emails, phones or addresses (personal data) and never
-secrets; :func:`mask` erases personal-data keys from any structure that must be logged.
+secrets; tests/e2e/test_no_secrets_or_personal_data.py scans captured logs for both.
 """
 
 from __future__ import annotations
@@ -23,62 +23,6 @@ NAMESPACE = "ClosedWonSync"
 
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
-
-PERSONAL_KEYS = frozenset(
-    {
-        "FirstName",
-        "LastName",
-        "Name",
-        "Email",
-        "Phone",
-        "Title",
-        "Street",
-        "City",
-        "PostalCode",
-        "first_name",
-        "last_name",
-        "name",
-        "email",
-        "phone",
-        "title",
-        "lines",
-        "city",
-        "zip",
-        "state",
-        "addressee",
-        "addr1",
-        "addr2",
-        "addr3",
-        "companyName",
-        "firstName",
-        "lastName",
-        "Website",
-        "website",
-        "BillingStreet",
-        "BillingCity",
-        "BillingPostalCode",
-        "ShippingStreet",
-        "ShippingCity",
-        "ShippingPostalCode",
-        "SBQQ__BillingName__c",
-        "SBQQ__BillingStreet__c",
-        "SBQQ__BillingCity__c",
-        "SBQQ__BillingPostalCode__c",
-    }
-)
-
-
-def mask(value: Any) -> Any:
-    """A copy of ``value`` with personal-data fields replaced by ``*****``."""
-    if isinstance(value, dict):
-        return {
-            k: ("*****" if k in PERSONAL_KEYS and v not in (None, "") else mask(v))
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [mask(v) for v in value]
-    return value
-
 
 # An invocation that records no business metric is normal (a re-run that writes nothing).
 warnings.filterwarnings("ignore", message="No application metrics to publish")

@@ -3,6 +3,14 @@
 from closedwon.salesforce.connection import SalesforceConnection
 from closedwon.salesforce.reader import read_deal
 from closedwon.salesforce.settings import SalesforceSettings
-from closedwon.salesforce.writer import record, write_records
+from closedwon.salesforce.writer import LONG_TEXT_LIMIT, now_utc, record, write_records
 
-__all__ = ["SalesforceConnection", "SalesforceSettings", "read_deal", "record", "write_records"]
+__all__ = [
+    "LONG_TEXT_LIMIT",
+    "SalesforceConnection",
+    "SalesforceSettings",
+    "now_utc",
+    "read_deal",
+    "record",
+    "write_records",
+]

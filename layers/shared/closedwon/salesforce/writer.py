@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from closedwon.errors import AuthOrConfig
 from closedwon.salesforce.connection import SalesforceConnection, raise_for_subresponse
 
 COLLECTION_LIMIT = 200  # records per sObject Collections request
+LONG_TEXT_LIMIT = 32_000  # characters the Long Text Area write-back fields hold
+
+
+def now_utc() -> str:
+    """Now, as a Salesforce datetime value (UTC)."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
 COMPOSITE_COLLECTIONS_LIMIT = 5  # collections subrequests per composite request
 
 

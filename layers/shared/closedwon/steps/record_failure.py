@@ -14,10 +14,9 @@ from closedwon.config import mapping_config
 from closedwon.errors import PERMANENT, SyncError
 from closedwon.events import is_salesforce_id, to_18
 from closedwon.observability import count, logger
-from closedwon.salesforce import record, write_records
+from closedwon.salesforce import LONG_TEXT_LIMIT, now_utc, record, write_records
 
 DLQ_MESSAGE_VERSION = "1"
-SF_LONG_TEXT_LIMIT = 32_000
 #: Attempts the state machine makes per error class (keep in step with the ASL Retry blocks).
 ATTEMPTS = {"Throttled": 7, "Transient": 4, "DealBusy": 11}
 
@@ -65,7 +64,7 @@ def run(event: dict[str, Any]) -> dict[str, Any]:
         "executionArn": execution_id,
         "failedStep": state.get("failedStep") or "Unknown",
         "errorClass": error_class,
-        "errorMessage": message[:SF_LONG_TEXT_LIMIT],
+        "errorMessage": message[:LONG_TEXT_LIMIT],
         "permanent": error_class in PERMANENT,
         "attempts": ATTEMPTS.get(error_class, 1),
         "salesforceStatusWritten": status_written,
@@ -80,8 +79,8 @@ def _write_error_status(
 ) -> tuple[bool, str | None]:
     fields = mapping_config().salesforce.writeback
     text = f"{error_class}: {message} (execution {execution_id})"
-    if len(text) > SF_LONG_TEXT_LIMIT:
-        text = text[: SF_LONG_TEXT_LIMIT - 15] + " …(truncated)"
+    if len(text) > LONG_TEXT_LIMIT:
+        text = text[: LONG_TEXT_LIMIT - 15] + " …(truncated)"
     try:
         write_records(
             runtime.salesforce(),
@@ -92,9 +91,7 @@ def _write_error_status(
                     {
                         fields.opportunity_status: "Error",
                         fields.opportunity_error: text,
-                        fields.opportunity_last_sync: dt.datetime.now(dt.UTC).strftime(
-                            "%Y-%m-%dT%H:%M:%S.000Z"
-                        ),
+                        fields.opportunity_last_sync: now_utc(),
                     },
                 )
             ],

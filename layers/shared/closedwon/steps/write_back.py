@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from closedwon import coordination, runtime
 from closedwon.config import mapping_config
 from closedwon.observability import count, logger, record_latency
-from closedwon.salesforce import record, write_records
-
-SF_LONG_TEXT_LIMIT = 32_000
-
-
-def now_utc() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+from closedwon.salesforce import LONG_TEXT_LIMIT, now_utc, record, write_records
 
 
 def run(state: dict[str, Any]) -> dict[str, Any]:
@@ -39,9 +32,7 @@ def _write_back(state: dict[str, Any]) -> dict[str, Any]:
                 opportunity_id,
                 {
                     fields.opportunity_status: "Skipped",
-                    fields.opportunity_error: str(state.get("skipReason") or "")[
-                        :SF_LONG_TEXT_LIMIT
-                    ],
+                    fields.opportunity_error: str(state.get("skipReason") or "")[:LONG_TEXT_LIMIT],
                     fields.opportunity_last_sync: now_utc(),
                 },
             )
