@@ -157,6 +157,7 @@ class OfflineStack:
         self._mock.start()
         self._scale_retries(self.options.retry_time_scale)
         self._make_dynamodb_writes_atomic()
+        self._reuse_interpreter_work()
         runtime.reset()
         self.lambdas.install()
         secrets = boto3.client("secretsmanager", region_name=REGION)
@@ -289,6 +290,54 @@ class OfflineStack:
                     return _original(self, *args, **kwargs)
 
             patch = mock.patch.object(DynamoDBBackend, name, atomic)
+            patch.start()
+            self._patches.append(patch)
+
+    def _reuse_interpreter_work(self) -> None:
+        """Stop moto's interpreter redoing per execution what AWS's does not cost us at all.
+
+        moto parses the ASL with ANTLR for every execution (~45 ms of CPU) and builds a new boto3
+        client for every Task (~20 ms). Under a 300-deal burst that is a quarter of the bench
+        process's CPU, all of it harness, none of it product. Parse once and hand each execution
+        its own deep copy (the tree holds per-execution state such as retry counters); keep one
+        client per (region, service). Guarded by tests/offline/test_seam_canary.py.
+        """
+        import copy
+        import functools
+
+        from moto.stepfunctions.parser.asl.component.state.exec.state_task import (
+            lambda_eval_utils,
+        )
+        from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+            state_task_service_sqs,
+        )
+        from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+        from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+        parse = functools.lru_cache(maxsize=8)(
+            lambda definition: AmazonStateLanguageParser.parse(definition)[0]
+        )
+
+        def entrypoint(worker: Any) -> Any:
+            definition = worker._evaluation_details.state_machine_details.definition
+            return copy.deepcopy(parse(definition))
+
+        clients: dict[tuple[str, str], Any] = {}
+        clients_lock = threading.Lock()
+        build_client = lambda_eval_utils.boto_client_for
+
+        def client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+            # moto's own builder ignores state_credentials too (fixed test keys)
+            with clients_lock:
+                if (region, service) not in clients:
+                    clients[(region, service)] = build_client(region, service)
+                return clients[(region, service)]
+
+        for patch in (
+            mock.patch.object(ExecutionWorker, "_get_evaluation_entrypoint", entrypoint),
+            mock.patch.object(lambda_eval_utils, "boto_client_for", client_for),
+            mock.patch.object(state_task_service_sqs, "boto_client_for", client_for),
+        ):
             patch.start()
             self._patches.append(patch)
 

@@ -85,3 +85,40 @@ def test_a_task_error_name_reaches_the_asl_through_the_seam(tmp_path) -> None:
                     )
         finally:
             registry.uninstall()
+
+
+def test_moto_still_has_what_the_stack_reuses_between_executions() -> None:
+    """offline/stack.py `_reuse_interpreter_work` patches these three names."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_sqs,
+    )
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    assert list(inspect.signature(ExecutionWorker._get_evaluation_entrypoint).parameters) == [
+        "self"
+    ]
+    for module in (lambda_eval_utils, state_task_service_sqs):
+        assert list(inspect.signature(module.boto_client_for).parameters) == [
+            "region",
+            "service",
+            "state_credentials",
+        ]
+
+
+def test_each_execution_gets_its_own_copy_of_the_parsed_definition(tmp_path) -> None:
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    from offline.stack import OfflineStack, StackOptions
+
+    with OfflineStack(StackOptions(state_dir=tmp_path)) as stack:
+
+        class Worker:  # what the patched entrypoint reads from an ExecutionWorker
+            class _evaluation_details:
+                class state_machine_details:
+                    definition = json.dumps(stack.definition)
+
+        first = ExecutionWorker._get_evaluation_entrypoint(Worker())  # type: ignore[arg-type]
+        second = ExecutionWorker._get_evaluation_entrypoint(Worker())  # type: ignore[arg-type]
+        assert type(first).__name__ == "Program" and first is not second
+        assert first.states is not second.states

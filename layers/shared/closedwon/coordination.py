@@ -14,7 +14,6 @@ Both live in the template's CoordinationTable (key ``pk``, TTL attribute ``expir
 from __future__ import annotations
 
 import contextlib
-import functools
 import random
 import threading
 import time
@@ -23,12 +22,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from closedwon.errors import DealBusy, Throttled, Transient
+from closedwon.lazy import once
 
 DEAL_LEASE_S = 30 * 60
 SLOT_LEASE_S = 5 * 60
 
 
-@functools.cache
+@once
 def dynamodb() -> Any:
     import boto3
 

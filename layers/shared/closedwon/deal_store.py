@@ -14,12 +14,13 @@ from typing import Any
 
 from closedwon.deal import Deal
 from closedwon.errors import AuthOrConfig, Transient
+from closedwon.lazy import once
 from closedwon.runtime import optional_env
 
 DEFAULT_INLINE_LIMIT = 32 * 1024
 
 
-@functools.cache
+@once
 def s3_client() -> Any:
     import boto3
 

@@ -8,16 +8,16 @@ redelivered event cannot start the same sibling twice (Step Functions refuses a 
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from typing import Any
 
 from closedwon.errors import Transient
 from closedwon.events import Trigger
+from closedwon.lazy import once
 
 
-@functools.cache
+@once
 def stepfunctions() -> Any:
     import boto3
 

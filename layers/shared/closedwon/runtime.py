@@ -8,14 +8,16 @@ from AWS Secrets Manager (via Powertools Parameters, cached); never from environ
 from __future__ import annotations
 
 import contextvars
-import functools
 import os
 import threading
 from typing import TYPE_CHECKING, Any
 
 from closedwon.errors import AuthOrConfig
+from closedwon.lazy import once
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
     from closedwon.netsuite import NetSuiteClient
     from closedwon.salesforce import SalesforceConnection
 
@@ -44,13 +46,22 @@ def env(name: str, default: str | None = None) -> str:
     return value
 
 
+@once
+def _secrets() -> SecretsProvider:
+    """One provider (one boto3 client, one cache) per container; ``parameters.get_secret``'s own
+    default provider is created by every thread that gets there first."""
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+    return SecretsProvider()
+
+
 def secret(name_env: str) -> dict[str, Any]:
     """The JSON secret whose ARN/name is in environment variable ``name_env``."""
     from aws_lambda_powertools.utilities import parameters
 
     arn = env(name_env)
     try:
-        value = parameters.get_secret(arn, transform="json", max_age=SECRET_MAX_AGE_S)
+        value = _secrets().get(arn, transform="json", max_age=SECRET_MAX_AGE_S)
     except parameters.exceptions.GetParameterError as exc:
         raise AuthOrConfig(
             f"secret {arn} cannot be read: {type(exc.__cause__ or exc).__name__}"
@@ -66,7 +77,7 @@ def org_id() -> str:
     return env("SALESFORCE_ORG_ID")
 
 
-@functools.cache
+@once
 def salesforce() -> SalesforceConnection:
     from pydantic import ValidationError
 
@@ -80,7 +91,7 @@ def salesforce() -> SalesforceConnection:
     return SalesforceConnection(settings)
 
 
-@functools.cache
+@once
 def netsuite() -> NetSuiteClient:
     from pydantic import ValidationError
 
@@ -97,7 +108,7 @@ def netsuite() -> NetSuiteClient:
 
 def netsuite_throttles() -> int:
     """429s the container's NetSuite client has seen so far (0 if it was never built)."""
-    if netsuite.cache_info().currsize == 0:
+    if not netsuite.built:
         return 0
     return netsuite().throttled
 
@@ -107,6 +118,7 @@ def reset() -> None:
     with _lock:
         salesforce.cache_clear()
         netsuite.cache_clear()
+        _secrets.cache_clear()
         from aws_lambda_powertools.utilities import parameters
 
         parameters.clear_caches()  # type: ignore[no-untyped-call]
