@@ -144,7 +144,10 @@ def test_every_failure_path_sends_a_dlq_message(asl: Scope) -> None:
             assert target["Type"] == "Pass" and target["Next"] == "RecordFailure", name
             # LoadDeal's input may not be an object, so its failure state is rebuilt from the
             # execution input instead of adding failedStep to it.
-            assert target.get("ResultPath") == "$.failedStep" or target.get("Parameters", {}).get("failedStep") == name, name
+            assert (
+                target.get("ResultPath") == "$.failedStep"
+                or target.get("Parameters", {}).get("failedStep") == name
+            ), name
     assert {root["RecordFailure"]["Next"], root["RecordFailure"]["Catch"][0]["Next"]} == {
         "SendToDLQ",
         "FallbackDlqMessage",
