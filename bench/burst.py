@@ -23,6 +23,7 @@ from bench.common import (
     outcomes,
     print_table,
     records_written,
+    semaphore_held_seconds,
     semaphore_polls,
     start_all,
     wait_all,
@@ -60,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
         corpus,
         netsuite_latency_s=args.latency,
         netsuite_concurrency_limit=args.limit,
+        netsuite_in_process=False,
         parameters={"NetSuiteConcurrencyLimit": str(args.limit)},
         retry_time_scale=args.retry_time_scale,
     ) as stack:
@@ -76,6 +78,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
         ns = stack.netsuite.stats
         dump = stack.netsuite.dump()
         polls = semaphore_polls()
+        held = semaphore_held_seconds()
         lambda_errors = sum(stack.lambdas.stats.errors.values())
     floor = requests * args.latency / args.limit
     # every acquisition attempt is a conditional PutItem, every release a DeleteItem
@@ -119,6 +122,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
                 "  DynamoDB semaphore writes per deal (USD per 1,000 deals)",
                 f"{writes_per_deal:,.0f} ({writes_per_deal * DYNAMODB_USD_PER_WRITE * 1000:.3f})",
             ),
+            ("slot-seconds available = limit x wall", round(args.limit * wall, 1)),
+            ("  held by steps", round(held, 1)),
+            ("  of which a NetSuite request was in flight", round(ns["busy_s"], 1)),
             ("bench process CPU (s)", round(cpu, 1)),
         ],
     )

@@ -260,3 +260,11 @@ def semaphore_polls() -> int:
 
     semaphores = getattr(coordination, "_semaphores", {})
     return sum(int(getattr(s, "waits", 0)) for s in semaphores.values())
+
+
+def semaphore_held_seconds() -> float:
+    """Seconds NetSuite-semaphore slots were held, summed over every step in this process."""
+    from closedwon import coordination
+
+    semaphores = getattr(coordination, "_semaphores", {})
+    return float(sum(getattr(s, "held_total_s", 0.0) for s in semaphores.values()))

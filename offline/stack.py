@@ -34,6 +34,7 @@ from closedwon import runtime
 from offline import journal
 from offline.lambda_seam import LambdaRegistry
 from offline.netsuite_double import AuthConfig, FaultConfig, NetSuiteDouble
+from offline.netsuite_double.process import NetSuiteDoubleProcess
 from offline.salesforce_double import SalesforceDouble, SalesforceFaults
 from offline.template import ROOT, Resolver, function_properties, load_template, resources_of_type
 
@@ -71,6 +72,8 @@ class StackOptions:
     netsuite_latency_s: float = 0.0
     netsuite_concurrency_limit: int | None = None
     netsuite_faults: FaultConfig | None = None
+    #: Run the NetSuite double in its own process (benchmarks: its latency keeps its own clock).
+    netsuite_in_process: bool = True
     salesforce_faults: SalesforceFaults | None = None
     #: Multiplies every ASL Retry interval (0 = retry at once; 1 = real time).
     retry_time_scale: float = 0.0
@@ -128,7 +131,8 @@ class OfflineStack:
             public_key_pem=sf_public,
             faults=self.options.salesforce_faults,
         )
-        self.netsuite = NetSuiteDouble(
+        double = NetSuiteDouble if self.options.netsuite_in_process else NetSuiteDoubleProcess
+        self.netsuite = double(
             self.state_dir / "netsuite",
             self.seed,
             latency_s=self.options.netsuite_latency_s,
@@ -274,37 +278,61 @@ class OfflineStack:
         self._patches.append(patch)
 
     def _make_dynamodb_writes_atomic(self) -> None:
-        """DynamoDB evaluates a conditional write atomically; moto does not across threads.
+        """DynamoDB evaluates a conditional write atomically per item; moto does not across threads.
 
         Without this, two Map iterations could both win the same semaphore slot offline, which
-        real DynamoDB never allows (seen as 6 holders on 5 slots in bench/burst.py).
+        real DynamoDB never allows (seen as 6 holders on 5 slots in bench/burst.py). One lock per
+        item, as DynamoDB serialises per item: a single lock for every write made each one wait
+        for all the others under a burst (a quarter-second per semaphore write).
         """
         from moto.dynamodb.models import DynamoDBBackend
 
-        lock = threading.RLock()
+        guard = threading.Lock()
+        item_locks: dict[tuple[str, str], threading.Lock] = {}
+
+        def lock_for(backend: Any, name: str, table_name: str, item_or_key: dict[str, Any]) -> Any:
+            if name == "put_item":  # the key attributes are inside the item
+                table = backend.get_table(table_name)
+                attrs = (table.hash_key_attr, table.range_key_attr)
+                item_or_key = {a: item_or_key.get(a) for a in attrs if a is not None}
+            key = (table_name, json.dumps(item_or_key, sort_keys=True, default=str))
+            with guard:
+                return item_locks.setdefault(key, threading.Lock())
+
         for name in ("put_item", "update_item", "delete_item"):
             original = getattr(DynamoDBBackend, name)
 
-            def atomic(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
-                with lock:
-                    return _original(self, *args, **kwargs)
+            def atomic(
+                self: Any,
+                table_name: str,
+                item_or_key: dict[str, Any],
+                *args: Any,
+                _original: Any = original,
+                _name: str = name,
+                **kwargs: Any,
+            ) -> Any:
+                with lock_for(self, _name, table_name, item_or_key):
+                    return _original(self, table_name, item_or_key, *args, **kwargs)
 
             patch = mock.patch.object(DynamoDBBackend, name, atomic)
             patch.start()
             self._patches.append(patch)
 
     def _reuse_interpreter_work(self) -> None:
-        """Stop moto's interpreter redoing per execution what AWS's does not cost us at all.
+        """Stop moto redoing per execution what AWS does not cost us at all.
 
-        moto parses the ASL with ANTLR for every execution (~45 ms of CPU) and builds a new boto3
-        client for every Task (~20 ms). Under a 300-deal burst that is a quarter of the bench
-        process's CPU, all of it harness, none of it product. Parse once and hand each execution
-        its own deep copy (the tree holds per-execution state such as retry counters); keep one
-        client per (region, service). Guarded by tests/offline/test_seam_canary.py.
+        moto parses the ASL with ANTLR for every execution (~45 ms of CPU), every JSONPath for
+        every state, and builds a new boto3 client for every Task (~20 ms). Under a 300-deal burst
+        that was a third of the bench process's CPU, all of it harness, none of it product. Parse
+        once and hand each execution its own copy (the tree holds per-execution state such
+        as retry counters); cache parsed paths; keep one client per (region, service).
+        Guarded by tests/offline/test_seam_canary.py.
         """
-        import copy
         import functools
+        import pickle
 
+        from moto.core.base_backend import BackendDict
+        from moto.stepfunctions.parser.asl.component.common.path import result_path
         from moto.stepfunctions.parser.asl.component.state.exec.state_task import (
             lambda_eval_utils,
         )
@@ -312,15 +340,16 @@ class OfflineStack:
             state_task_service_sqs,
         )
         from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+        from moto.stepfunctions.parser.asl.utils import json_path
         from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
-        parse = functools.lru_cache(maxsize=8)(
-            lambda definition: AmazonStateLanguageParser.parse(definition)[0]
+        parsed = functools.lru_cache(maxsize=8)(
+            lambda definition: pickle.dumps(AmazonStateLanguageParser.parse(definition)[0])
         )
 
         def entrypoint(worker: Any) -> Any:
             definition = worker._evaluation_details.state_machine_details.definition
-            return copy.deepcopy(parse(definition))
+            return pickle.loads(parsed(definition))  # a fresh tree, 5x faster than deepcopy
 
         clients: dict[tuple[str, str], Any] = {}
         clients_lock = threading.Lock()
@@ -333,7 +362,21 @@ class OfflineStack:
                     clients[(region, service)] = build_client(region, service)
                 return clients[(region, service)]
 
+        def backend_for(backends: Any, account_id: str) -> Any:
+            # moto takes one process-wide lock on every request just to find the account's
+            # backend; under a burst every thread queues on it. Take it only to create one.
+            try:
+                return dict.__getitem__(backends, account_id)
+            except KeyError:
+                return backend_getitem(backends, account_id)
+
+        # jsonpath_ng builds a new ply parser for every expression it parses: cache per path.
+        # (result_path uses jsonpath_ng's plain parser, json_path its extended one.)
+        backend_getitem = BackendDict.__getitem__
         for patch in (
+            mock.patch.object(json_path, "parse", functools.lru_cache(512)(json_path.parse)),
+            mock.patch.object(result_path, "parse", functools.lru_cache(512)(result_path.parse)),
+            mock.patch.object(BackendDict, "__getitem__", backend_for),
             mock.patch.object(ExecutionWorker, "_get_evaluation_entrypoint", entrypoint),
             mock.patch.object(lambda_eval_utils, "boto_client_for", client_for),
             mock.patch.object(state_task_service_sqs, "boto_client_for", client_for),

@@ -12,6 +12,7 @@ import logging
 import socket
 import struct
 import threading
+import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -40,6 +41,8 @@ class Stats:
         self.faults_injected = 0
         self.writes = 0
         self.token_requests = 0
+        #: Seconds requests spent admitted (the time integral of in_flight).
+        self.busy_s = 0.0
 
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
@@ -51,6 +54,7 @@ class Stats:
                 "faults_injected": self.faults_injected,
                 "writes": self.writes,
                 "token_requests": self.token_requests,
+                "busy_s": self.busy_s,
             }
 
 
@@ -77,9 +81,10 @@ class Gateway:
             self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
             return True
 
-    def _release(self) -> None:
+    def _release(self, since: float) -> None:
         with self.stats.lock:
             self.stats.in_flight -= 1
+            self.stats.busy_s += time.monotonic() - since
 
     def _count(self, attr: str) -> None:
         with self.stats.lock:
@@ -99,7 +104,7 @@ class Gateway:
         if not self._admit():
             handler.send(Response.error(errors.throttled()))
             return
-        admitted = True
+        admitted, since = True, time.monotonic()
         try:
             self.stopping.wait(self.latency_s)
             if self.stopping.is_set():  # stop() during the latency: never serve it
@@ -107,10 +112,10 @@ class Gateway:
                 return
             response = self._process(handler, request, target)
             admitted = False
-            self._release()
+            self._release(since)
         finally:
             if admitted:
-                self._release()
+                self._release(since)
         if response is not None:
             handler.send(response)
 
