@@ -331,6 +331,7 @@ class OfflineStack:
         import functools
         import pickle
 
+        from moto.core import responses as moto_responses
         from moto.core.base_backend import BackendDict
         from moto.stepfunctions.parser.asl.component.common.path import result_path
         from moto.stepfunctions.parser.asl.component.state.exec.state_task import (
@@ -373,7 +374,10 @@ class OfflineStack:
         # jsonpath_ng builds a new ply parser for every expression it parses: cache per path.
         # (result_path uses jsonpath_ng's plain parser, json_path its extended one.)
         backend_getitem = BackendDict.__getitem__
+        # moto lists a response class's methods with inspect.getmembers on every request
+        method_names = functools.lru_cache(maxsize=256)(moto_responses.method_names_from_class)
         for patch in (
+            mock.patch.object(moto_responses, "method_names_from_class", method_names),
             mock.patch.object(json_path, "parse", functools.lru_cache(512)(json_path.parse)),
             mock.patch.object(result_path, "parse", functools.lru_cache(512)(result_path.parse)),
             mock.patch.object(BackendDict, "__getitem__", backend_for),
