@@ -23,13 +23,14 @@ from bench.common import (
     outcomes,
     print_table,
     records_written,
+    semaphore_calls,
     semaphore_held_seconds,
-    semaphore_polls,
     start_all,
     wait_all,
 )
 
 DYNAMODB_USD_PER_WRITE = 0.625 / 1_000_000  # on-demand write request unit
+DYNAMODB_USD_PER_READ = 0.125 / 1_000_000  # on-demand read request unit (a strong read of < 4 KB)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -77,12 +78,16 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
         requests = stack.netsuite_api_calls()
         ns = stack.netsuite.stats
         dump = stack.netsuite.dump()
-        polls = semaphore_polls()
+        calls = semaphore_calls()
+        polls = calls["poll"]
         held = semaphore_held_seconds()
         lambda_errors = sum(stack.lambdas.stats.errors.values())
     floor = requests * args.latency / args.limit
-    # every acquisition attempt is a conditional PutItem, every release a DeleteItem
-    writes_per_deal = (polls + 2 * requests) / max(1, args.deals)
+    writes_per_deal = (sum(calls.values()) - polls) / max(1, args.deals)
+    reads_per_deal = polls / max(1, args.deals)
+    semaphore_usd = (
+        writes_per_deal * DYNAMODB_USD_PER_WRITE + reads_per_deal * DYNAMODB_USD_PER_READ
+    )
     figures: dict[str, object] = {
         "deals": args.deals,
         "wall_seconds": round(wall, 2),
@@ -98,7 +103,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
         "latency_s": args.latency,
         "limit": args.limit,
         "cpu_seconds": round(cpu, 1),
-        "semaphore_failed_acquires": polls,
+        "semaphore_polls": polls,
+        "semaphore_writes": sum(calls.values()) - polls,
     }
     print(
         f"burst: {args.deals} deals at once; NetSuite latency {args.latency}s, limit {args.limit}"
@@ -117,10 +123,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
             ("duplicate records", figures["duplicate_records"]),
             ("synced / in DLQ / lost", f"{len(done.synced)} / {len(done.dlq)} / {len(done.lost)}"),
             ("Lambda errors (retried by the ASL)", lambda_errors),
-            ("semaphore acquisitions that found the slot taken", polls),
+            ("semaphore DynamoDB calls by kind", dict(sorted(calls.items()))),
             (
-                "  DynamoDB semaphore writes per deal (USD per 1,000 deals)",
-                f"{writes_per_deal:,.0f} ({writes_per_deal * DYNAMODB_USD_PER_WRITE * 1000:.3f})",
+                "  per deal: writes, reads (USD per 1,000 deals)",
+                f"{writes_per_deal:,.1f}, {reads_per_deal:,.1f} ({semaphore_usd * 1000:.3f})",
             ),
             ("slot-seconds available = limit x wall", round(args.limit * wall, 1)),
             ("  held by steps", round(held, 1)),

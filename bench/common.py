@@ -253,13 +253,15 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def semaphore_polls() -> int:
-    """Failed NetSuite-semaphore acquisitions (conditional writes that found the slot taken)
-    in this process; the offline stack runs every Lambda in-process, so this is the total."""
+def semaphore_calls() -> Counter[str]:
+    """The NetSuite semaphore's DynamoDB calls by kind (take, release, join, leave, poll)."""
     from closedwon import coordination
 
     semaphores = getattr(coordination, "_semaphores", {})
-    return sum(int(getattr(s, "waits", 0)) for s in semaphores.values())
+    total: Counter[str] = Counter()
+    for semaphore in semaphores.values():
+        total.update(getattr(semaphore, "calls", {}))
+    return total
 
 
 def semaphore_held_seconds() -> float:

@@ -18,6 +18,7 @@ import random
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -113,6 +114,8 @@ class NetSuiteSemaphore:
         self.hold_s = 0.2
         #: Seconds this container's slots were held in all (for benchmarks).
         self.held_total_s = 0.0
+        #: DynamoDB calls by kind: take, release, join, leave (writes) and poll (reads).
+        self.calls: Counter[str] = Counter()
         self._local = threading.local()
 
     @contextlib.contextmanager
@@ -155,6 +158,7 @@ class NetSuiteSemaphore:
         held = time.monotonic() - since
         self.hold_s = 0.9 * self.hold_s + 0.1 * held
         self.held_total_s += held
+        self.calls["release"] += 1
         with contextlib.suppress(Exception):
             dynamodb().delete_item(
                 TableName=self.table,
@@ -190,6 +194,7 @@ class NetSuiteSemaphore:
 
     def _take(self, key: str, holder: str) -> bool:
         now = time.time()
+        self.calls["take"] += 1
         try:
             dynamodb().put_item(
                 TableName=self.table,
@@ -210,6 +215,7 @@ class NetSuiteSemaphore:
     def _probe(self) -> tuple[list[str], int]:
         """The free slots and the number of waiters, in one consistent batch read."""
         keys = [f"netsuite#slot#{i}" for i in range(self.limit)]
+        self.calls["poll"] += 1
         try:
             response = dynamodb().batch_get_item(
                 RequestItems={
@@ -229,6 +235,7 @@ class NetSuiteSemaphore:
         return free, max(1, int(waiters))
 
     def _add_waiter(self, delta: int) -> int:
+        self.calls["join" if delta > 0 else "leave"] += 1
         response = dynamodb().update_item(
             TableName=self.table,
             Key={"pk": {"S": self.WAITERS_KEY}},
