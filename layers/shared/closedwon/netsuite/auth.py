@@ -25,6 +25,7 @@ from typing import Any
 import requests
 from requests.auth import AuthBase
 
+from closedwon import signing
 from closedwon.errors import AuthOrConfig, SyncError, Throttled, Transient
 from closedwon.netsuite.error_parsing import describe, parse_error_body, parse_json
 from closedwon.netsuite.settings import TOKEN_PATH, USER_AGENT, NetSuiteSettings
@@ -141,7 +142,7 @@ class OAuth2ClientCredentials(NetSuiteAuth):
         try:
             return jwt.encode(
                 claims,
-                self._private_key,
+                signing.private_key(self._private_key),
                 algorithm=self._algorithm,
                 headers={"typ": "JWT", "kid": self._certificate_id},
             )

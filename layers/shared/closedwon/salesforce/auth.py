@@ -12,6 +12,7 @@ import uuid
 import jwt
 import requests
 
+from closedwon import signing
 from closedwon.errors import AuthOrConfig, Transient
 from closedwon.salesforce.settings import SalesforceSettings
 
@@ -29,7 +30,8 @@ def jwt_login(settings: SalesforceSettings, session: requests.Session) -> tuple[
         "jti": str(uuid.uuid4()),
     }
     try:
-        assertion = jwt.encode(claims, settings.private_key.get_secret_value(), algorithm="RS256")
+        key = signing.private_key(settings.private_key.get_secret_value())
+        assertion = jwt.encode(claims, key, algorithm="RS256")
     except (ValueError, TypeError, jwt.PyJWTError) as exc:
         raise AuthOrConfig(
             f"Salesforce private key cannot sign the login JWT: {type(exc).__name__}"
