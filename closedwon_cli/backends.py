@@ -545,7 +545,7 @@ class CloudBackend:
             if self.describe(arn).status == "UNKNOWN":
                 continue  # older than Step Functions keeps executions (90 days)
             reports.append(self.report(arn))
-        reports.sort(key=lambda r: r.startDate or "", reverse=True)
+        reports.sort(key=lambda r: (r.startDate or "", r.stopDate or ""), reverse=True)
         return reports[:limit]
 
     # ------------------------------------------------------------------ the DLQ
@@ -727,8 +727,10 @@ class OfflineBackend(CloudBackend):
                     skipReason=entry.get("skipReason"),
                 )
             )
-        reports.sort(key=lambda r: r.startDate or "", reverse=True)
-        return reports[:limit]
+        # Newest first. The journal is in finishing order and start times have one-second
+        # resolution, so two restarts in the same second are told apart by journal position.
+        ordered = sorted(enumerate(reports), key=lambda p: (p[1].startDate or "", p[0]))
+        return [report for _, report in reversed(ordered)][:limit]
 
     def receive_dlq(self, max_messages: int | None) -> list[DlqMessage]:
         messages = super().receive_dlq(max_messages)

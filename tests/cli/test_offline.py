@@ -217,3 +217,25 @@ def test_usage_errors_exit_2_without_starting_anything(tmp_path, capsys) -> None
     assert not (tmp_path / "state").exists()
     assert main(["status", OPP]) == 2
     assert "--stack NAME" in capsys.readouterr().err
+
+
+def test_status_lists_two_restarts_in_the_same_second_newest_first(tmp_path) -> None:
+    from closedwon_cli.backends import OfflineBackend
+    from offline import journal
+    from offline.stack import StackOptions
+
+    for name, status in (("redrive-a", "FAILED"), ("redrive-b", "SUCCEEDED")):
+        journal.record_execution(
+            tmp_path,
+            {
+                "executionArn": f"arn:aws:states:us-east-1:123456789012:execution:m:{name}",
+                "opportunityId": OPP,
+                "status": status,
+                "startDate": "2026-11-27 09:08:38.100000+00:00",
+                "stopDate": "2026-11-27 09:08:38.900000+00:00",
+                "steps": [],
+                "netsuite": {},
+            },
+        )
+    reports = OfflineBackend(StackOptions(state_dir=tmp_path)).executions_for(OPP)
+    assert [r.name for r in reports] == ["redrive-b", "redrive-a"]
