@@ -146,6 +146,20 @@ def test_one_step_invocation_takes_one_slot_for_all_its_requests(table: str) -> 
     assert all(item(table, f"netsuite#slot#{n}") is None for n in range(2))
 
 
+def test_a_step_gives_its_slot_back_while_it_backs_off_and_takes_one_again(table: str) -> None:
+    semaphore = NetSuiteSemaphore(table, 1)
+    with semaphore.for_invocation():
+        with semaphore.slot():
+            pass
+        semaphore.step_aside()  # the client is about to sleep after a 429
+        assert item(table, "netsuite#slot#0") is None  # another step can take it meanwhile
+        semaphore.step_aside()  # nothing held: nothing to do
+        with semaphore.slot():
+            assert item(table, "netsuite#slot#0") is not None
+    assert semaphore.calls == {"take": 2, "release": 2}
+    assert item(table, "netsuite#slot#0") is None
+
+
 def test_an_invocation_that_never_calls_netsuite_takes_no_slot(table: str) -> None:
     semaphore = NetSuiteSemaphore(table, 2)
     with semaphore.for_invocation():

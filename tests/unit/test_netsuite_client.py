@@ -593,6 +593,30 @@ def test_429_is_retried_with_full_jitter_then_succeeds(
     assert client.calls_by_route == {"PUT customer": 3}
 
 
+def test_the_before_backoff_hook_runs_before_each_sleep_never_after_success(
+    ns: responses.RequestsMock, recorder: Recorder
+) -> None:
+    url = f"{REC}/customer/eid:{CUSTOMER_EID}"
+    ns.add(responses.PUT, url, status=429, json=E11_429)
+    ns.add(responses.PUT, url, status=503)
+    ns.add(responses.PUT, url, status=204, headers=location("customer", "647"))
+    client = NetSuiteClient(
+        SETTINGS,
+        limiter=recorder.limiter,
+        before_backoff=lambda: recorder.events.append("step aside"),
+        sleep=recorder.sleep,
+        rng=CeilingRng(),
+    )
+
+    assert client.upsert("customer", CUSTOMER_EID, E1_BODY) == "647"
+
+    assert recorder.events == [
+        *("acquire", "release", "step aside", "sleep 0.5"),
+        *("acquire", "release", "step aside", "sleep 1.0"),
+        *("acquire", "release"),
+    ]
+
+
 def test_jitter_is_drawn_from_zero_to_the_exponential_ceiling(
     ns: responses.RequestsMock, recorder: Recorder
 ) -> None:

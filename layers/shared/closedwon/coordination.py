@@ -142,8 +142,8 @@ class NetSuiteSemaphore:
         A step makes its NetSuite requests one after another, so one slot is enough and the cap
         still holds; taking it once instead of per request saves two DynamoDB calls per request
         (latency, cold start and cost). The slot is taken lazily: a step that never calls
-        NetSuite never takes one. Trade-off: the client's in-Lambda backoff after a 429 from
-        another integration now waits while holding the slot (at most a few seconds).
+        NetSuite never takes one, and given back during the client's back-off sleeps
+        (:meth:`step_aside`).
         """
         local = self._local
         local.sticky, local.held = True, None
@@ -153,6 +153,18 @@ class NetSuiteSemaphore:
             held, local.sticky, local.held = local.held, False, None
             if held is not None:
                 self._release(*held)
+
+    def step_aside(self) -> None:
+        """Give back the invocation's slot now; its next request takes one again.
+
+        The NetSuite client calls this before a back-off sleep (after a 429 or a transient
+        fault), so a waiting step can use the slot instead of it staying idle for seconds.
+        """
+        local = self._local
+        held = getattr(local, "held", None)
+        if getattr(local, "sticky", False) and held is not None:
+            local.held = None
+            self._release(*held)
 
     def _release(self, key: str, holder: str, since: float) -> None:
         held = time.monotonic() - since

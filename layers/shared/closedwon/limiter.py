@@ -28,6 +28,12 @@ def netsuite_limiter() -> Callable[[], AbstractContextManager[None]] | None:
     return semaphore.slot if semaphore else None
 
 
+def backoff_hook() -> Callable[[], None] | None:
+    """What the NetSuite client calls before a back-off sleep: give the slot back meanwhile."""
+    semaphore = _semaphore()
+    return semaphore.step_aside if semaphore else None
+
+
 def invocation_scope() -> AbstractContextManager[None]:
     """Wrap one step invocation: its NetSuite requests share one semaphore slot."""
     semaphore = _semaphore()

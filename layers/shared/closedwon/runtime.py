@@ -95,7 +95,7 @@ def salesforce() -> SalesforceConnection:
 def netsuite() -> NetSuiteClient:
     from pydantic import ValidationError
 
-    from closedwon.limiter import netsuite_limiter
+    from closedwon.limiter import backoff_hook, netsuite_limiter
     from closedwon.netsuite import NetSuiteClient, NetSuiteSettings
 
     try:
@@ -103,7 +103,7 @@ def netsuite() -> NetSuiteClient:
     except ValidationError as exc:
         missing = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
         raise AuthOrConfig(f"NetSuite secret is missing or has invalid keys: {missing}") from None
-    return NetSuiteClient(settings, limiter=netsuite_limiter())
+    return NetSuiteClient(settings, limiter=netsuite_limiter(), before_backoff=backoff_hook())
 
 
 def netsuite_throttles() -> int:

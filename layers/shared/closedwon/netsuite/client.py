@@ -60,8 +60,9 @@ def internal_id_from_location(location: str | None) -> str | None:
 class NetSuiteClient:
     """A thin, retrying client for the SuiteTalk REST record and query services.
 
-    ``limiter`` is entered around each HTTP request (the account-wide concurrency cap), never
-    around back-off sleeps. ``calls`` and ``calls_by_route`` count requests actually sent,
+    ``limiter`` is entered around each HTTP request (the account-wide concurrency cap);
+    ``before_backoff`` is called before each back-off sleep (a step holding one slot for all its
+    requests gives it back meanwhile). ``calls`` and ``calls_by_route`` count requests actually sent,
     retries included, e.g. ``{"PUT customer": 1, "POST suiteql": 1}``; OAuth 2.0 token fetches
     are not REST calls and are not counted.
     """
@@ -72,6 +73,7 @@ class NetSuiteClient:
         *,
         session: requests.Session | None = None,
         limiter: Limiter | None = None,
+        before_backoff: Callable[[], None] | None = None,
         max_attempts: int = 3,
         backoff_base_s: float = 0.5,
         backoff_cap_s: float = 8.0,
@@ -86,6 +88,7 @@ class NetSuiteClient:
         self._session = session if session is not None else requests.Session()
         self._auth = auth if auth is not None else build_auth(settings, session=self._session)
         self._limiter: Limiter = limiter if limiter is not None else contextlib.nullcontext
+        self._before_backoff = before_backoff
         self._max_attempts = max_attempts
         self._backoff_base_s = backoff_base_s
         self._backoff_cap_s = backoff_cap_s
@@ -389,6 +392,8 @@ class NetSuiteClient:
                     self._max_attempts,
                     delay,
                 )
+                if self._before_backoff is not None:
+                    self._before_backoff()
                 self._sleep(delay)
 
     def _send(
