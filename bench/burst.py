@@ -123,7 +123,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
             ("duplicate records", figures["duplicate_records"]),
             ("synced / in DLQ / lost", f"{len(done.synced)} / {len(done.dlq)} / {len(done.lost)}"),
             ("Lambda errors (retried by the ASL)", lambda_errors),
-            ("semaphore DynamoDB calls by kind", dict(sorted(calls.items()))),
+            (
+                "semaphore DynamoDB calls",
+                ", ".join(f"{kind} {n:,}" for kind, n in sorted(calls.items())),
+            ),
             (
                 "  per deal: writes, reads (USD per 1,000 deals)",
                 f"{writes_per_deal:,.1f}, {reads_per_deal:,.1f} ({semaphore_usd * 1000:.3f})",
