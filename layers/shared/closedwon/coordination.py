@@ -109,7 +109,6 @@ class NetSuiteSemaphore:
         self.max_wait_s = max_wait_s
         self.sleep = sleep
         self.rng = rng or random.Random()
-        self.waits = 0
         #: How long a slot is typically held (seconds), a moving average that sets the poll pace.
         self.hold_s = 0.2
         #: Seconds this container's slots were held in all (for benchmarks).
@@ -117,6 +116,7 @@ class NetSuiteSemaphore:
         #: DynamoDB calls by kind: take, release, join, leave (writes) and poll (reads).
         self.calls: Counter[str] = Counter()
         self._local = threading.local()
+        self._stats_lock = threading.Lock()  # the offline stack runs many steps on threads
 
     @contextlib.contextmanager
     def slot(self) -> Iterator[None]:
@@ -166,11 +166,15 @@ class NetSuiteSemaphore:
             local.held = None
             self._release(*held)
 
+    def _count(self, call: str, held_s: float = 0.0) -> None:
+        with self._stats_lock:
+            self.calls[call] += 1
+            self.held_total_s += held_s
+
     def _release(self, key: str, holder: str, since: float) -> None:
         held = time.monotonic() - since
         self.hold_s = 0.9 * self.hold_s + 0.1 * held
-        self.held_total_s += held
-        self.calls["release"] += 1
+        self._count("release", held_s=held)
         with contextlib.suppress(Exception):
             dynamodb().delete_item(
                 TableName=self.table,
@@ -188,7 +192,6 @@ class NetSuiteSemaphore:
         deadline = time.monotonic() + self.max_wait_s
         try:
             while True:
-                self.waits += 1
                 mean = waiting * self.hold_s / (PROBES_PER_HANDOFF * self.limit)
                 self.sleep(self.rng.uniform(0, 2 * min(10.0, max(0.01, mean))))
                 free, waiting = self._probe()
@@ -206,7 +209,7 @@ class NetSuiteSemaphore:
 
     def _take(self, key: str, holder: str) -> bool:
         now = time.time()
-        self.calls["take"] += 1
+        self._count("take")
         try:
             dynamodb().put_item(
                 TableName=self.table,
@@ -227,7 +230,7 @@ class NetSuiteSemaphore:
     def _probe(self) -> tuple[list[str], int]:
         """The free slots and the number of waiters, in one consistent batch read."""
         keys = [f"netsuite#slot#{i}" for i in range(self.limit)]
-        self.calls["poll"] += 1
+        self._count("poll")
         try:
             response = dynamodb().batch_get_item(
                 RequestItems={
@@ -247,7 +250,7 @@ class NetSuiteSemaphore:
         return free, max(1, int(waiters))
 
     def _add_waiter(self, delta: int) -> int:
-        self.calls["join" if delta > 0 else "leave"] += 1
+        self._count("join" if delta > 0 else "leave")
         response = dynamodb().update_item(
             TableName=self.table,
             Key={"pk": {"S": self.WAITERS_KEY}},
