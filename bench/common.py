@@ -253,20 +253,18 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def semaphore_calls() -> Counter[str]:
-    """The NetSuite semaphore's DynamoDB calls by kind (take, release, join, leave, poll)."""
+def _semaphores() -> list[Any]:
+    """Every NetSuite semaphore in this process (the offline stack runs every Lambda here)."""
     from closedwon import coordination
 
-    semaphores = getattr(coordination, "_semaphores", {})
-    total: Counter[str] = Counter()
-    for semaphore in semaphores.values():
-        total.update(getattr(semaphore, "calls", {}))
-    return total
+    return list(coordination._semaphores.values())
+
+
+def semaphore_calls() -> Counter[str]:
+    """The NetSuite semaphore's DynamoDB calls by kind (take, release, join, leave, poll)."""
+    return sum((s.calls for s in _semaphores()), Counter())
 
 
 def semaphore_held_seconds() -> float:
     """Seconds NetSuite-semaphore slots were held, summed over every step in this process."""
-    from closedwon import coordination
-
-    semaphores = getattr(coordination, "_semaphores", {})
-    return float(sum(getattr(s, "held_total_s", 0.0) for s in semaphores.values()))
+    return float(sum(s.held_total_s for s in _semaphores()))

@@ -319,10 +319,11 @@ class OfflineStack:
             self._patches.append(patch)
 
     def _reuse_interpreter_work(self) -> None:
-        """Stop moto redoing per execution what AWS does not cost us at all.
+        """Stop moto redoing, per execution or per request, work AWS does not cost us at all.
 
         moto parses the ASL with ANTLR for every execution (~45 ms of CPU), every JSONPath for
-        every state, and builds a new boto3 client for every Task (~20 ms). Under a 300-deal burst
+        every state, builds a new boto3 client for every Task (~20 ms), and looks up backends
+        and response methods the slow way on every request. Under a 300-deal burst
         that was a third of the bench process's CPU, all of it harness, none of it product. Parse
         once and hand each execution its own copy (the tree holds per-execution state such
         as retry counters); cache parsed paths; keep one client per (region, service).
@@ -371,13 +372,13 @@ class OfflineStack:
             except KeyError:
                 return backend_getitem(backends, account_id)
 
-        # jsonpath_ng builds a new ply parser for every expression it parses: cache per path.
-        # (result_path uses jsonpath_ng's plain parser, json_path its extended one.)
         backend_getitem = BackendDict.__getitem__
         # moto lists a response class's methods with inspect.getmembers on every request
         method_names = functools.lru_cache(maxsize=256)(moto_responses.method_names_from_class)
         for patch in (
             mock.patch.object(moto_responses, "method_names_from_class", method_names),
+            # jsonpath_ng builds a new ply parser for every expression it parses: cache per path
+            # (result_path uses jsonpath_ng's plain parser, json_path its extended one).
             mock.patch.object(json_path, "parse", functools.lru_cache(512)(json_path.parse)),
             mock.patch.object(result_path, "parse", functools.lru_cache(512)(result_path.parse)),
             mock.patch.object(BackendDict, "__getitem__", backend_for),

@@ -118,10 +118,7 @@ def reset() -> None:
     with _lock:
         salesforce.cache_clear()
         netsuite.cache_clear()
-        _secrets.cache_clear()
-        from aws_lambda_powertools.utilities import parameters
-
-        parameters.clear_caches()  # type: ignore[no-untyped-call]
+        _secrets.cache_clear()  # the provider and its secret cache
         from closedwon import deal_store, items, limiter
         from closedwon.config import mapping_config
         from closedwon.steps import upsert_subscription_plan
