@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.infra.conftest import as_list, render, resources_of_type
+from tests.integration.infra.conftest import as_list, render, resources_of_type
 
 SF_SECRET = "${SalesforceSecretArn}"
 NS_SECRET = "${NetSuiteSecretArn}"

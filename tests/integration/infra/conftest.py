@@ -21,7 +21,7 @@ import pytest
 
 from offline.template import load_template
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TEMPLATE_PATH = ROOT / "template.yaml"
 RUNBOOK_PATH = ROOT / "docs" / "runbook.md"
 DLQ_MESSAGE_DOC_PATH = ROOT / "docs" / "dlq-message.md"

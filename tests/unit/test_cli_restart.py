@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from closedwon_cli.restart import redrive, redrive_name, replay, replay_name
-from tests.cli.fakes import FakeBackend, opp
+from tests.fakes.cli_backend import FakeBackend, opp
 
 
 def message(n: int, **extra) -> dict:

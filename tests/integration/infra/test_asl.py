@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from closedwon.errors import PERMANENT, RETRYABLE
-from tests.infra.conftest import ROOT, resources_of_type
+from tests.integration.infra.conftest import ROOT, resources_of_type
 
 # Errors the Lambda service (not our code) raises; safe to retry, nothing was done.
 LAMBDA_SERVICE_ERRORS = frozenset(

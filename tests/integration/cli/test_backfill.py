@@ -17,7 +17,7 @@ from closedwon_cli.backfill import (
     parse_date,
 )
 from closedwon_cli.pacing import StopSignal
-from tests.cli.fakes import FakeBackend, opp, rows
+from tests.fakes.cli_backend import FakeBackend, opp, rows
 
 
 def options(tmp_path: Path, **kw) -> BackfillOptions:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from closedwon.errors import PERMANENT, RETRYABLE
-from tests.infra.conftest import (
+from tests.integration.infra.conftest import (
     DLQ_MESSAGE_DOC_PATH,
     ROOT,
     RUNBOOK_PATH,

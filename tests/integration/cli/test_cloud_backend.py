@@ -22,7 +22,7 @@ from closedwon_cli.backends import (
     status_query,
 )
 from closedwon_cli.restart import redrive, replay
-from tests.cli.fakes import ORG, opp
+from tests.fakes.cli_backend import ORG, opp
 
 REGION = "eu-west-1"
 MACHINE = f"arn:aws:states:{REGION}:123456789012:stateMachine:prod-closed-won-sync"
