@@ -7,41 +7,34 @@ checked on its own, so a half-built package from an earlier failed run is comple
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-from closedwon import deal_store, mapping, runtime
-from closedwon.config import mapping_config
+from closedwon import mapping
 from closedwon.observability import count
+from closedwon.steps.deps import Deps
+from closedwon.steps.state import package as package_of
 
-_term_ids: dict[str, str] = {}
-_term_lock = threading.Lock()
 
-
-def term_id(months: int) -> str:
-    """The subscriptionTerm for ``months`` (created once; cached per warm container).
-
-    The lock is held across the look-up so parallel Map iterations in one container check and
-    create a term once instead of racing (a race would still be safe: PUT eid is an upsert).
-    """
+def term_id(months: int, deps: Deps) -> str:
+    """The subscriptionTerm for ``months``: created once, then remembered by the container."""
     external_id = mapping.term_eid(months)
-    with _term_lock:
-        if external_id not in _term_ids:
-            internal_id, created = runtime.netsuite().create_if_absent(
-                "subscriptionTerm", external_id, mapping.subscription_term(months)
-            )
-            if created:
-                count("RecordsWritten", record_type="subscriptionTerm")
-            _term_ids[external_id] = internal_id
-        return _term_ids[external_id]
+    if external_id not in deps.term_ids:
+        internal_id, created = deps.netsuite.create_if_absent(
+            "subscriptionTerm", external_id, mapping.subscription_term(months)
+        )
+        if created:
+            count("RecordsWritten", record_type="subscriptionTerm")
+        deps.term_ids[external_id] = internal_id
+    return deps.term_ids[external_id]
 
 
-def run(state: dict[str, Any]) -> dict[str, Any]:
-    deal = deal_store.get(state)
-    package = deal.package(state["packageKey"])
-    config = mapping_config()
-    client = runtime.netsuite()
-    term = term_id(package.term_months)
+def run(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
+    """The package's term, plan, price plans and price book; their ids."""
+    deal = deps.deal_store.get(state)
+    package = package_of(deal, state)
+    config = deps.config
+    client = deps.netsuite
+    term = term_id(package.term_months, deps)
 
     plan_eid = mapping.plan_eid(package, config)
     plan_id, plan_created = client.create_if_absent(
@@ -79,8 +72,3 @@ def run(state: dict[str, Any]) -> dict[str, Any]:
         "priceBookId": book_id,
         "priceBookExternalId": book_eid,
     }
-
-
-def clear_cache() -> None:
-    with _term_lock:
-        _term_ids.clear()
