@@ -62,7 +62,7 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
         )
     count("DealsFailed", error_class=error_class)
     failed_step = state.get("failedStep")
-    body = {
+    message_body = {
         "version": dlq.DLQ_MESSAGE_VERSION,
         "opportunityId": opportunity_id,
         "event": dlq.failure_event(original),
@@ -76,7 +76,7 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
         "salesforceStatusError": status_error,
         "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
-    return {"message": dlq.fit(body)}
+    return {"message": dlq.fit(message_body)}
 
 
 def _release_lease(deps: Deps, opportunity_id: str | None, execution_id: str) -> None:
