@@ -16,15 +16,18 @@ from closedwon.steps.state import package as package_of
 
 
 def term_id(months: int, deps: Deps) -> str:
-    """The subscriptionTerm for ``months``: created once, then remembered by the container."""
+    """The subscriptionTerm for ``months``: one PUT per container, then remembered.
+
+    A term is the same shared record for every deal of that length, so writing it again with the
+    same body changes nothing; one PUT costs what the look-up before a create would, and
+    containers started side by side (concurrent Map iterations) pay one call each, not two.
+    """
     external_id = mapping.term_eid(months)
     if external_id not in deps.term_ids:
-        internal_id, created = deps.netsuite.create_if_absent(
+        deps.term_ids[external_id] = deps.netsuite.upsert(
             "subscriptionTerm", external_id, mapping.subscription_term(months)
         )
-        if created:
-            count("RecordsWritten", record_type="subscriptionTerm")
-        deps.term_ids[external_id] = internal_id
+        count("RecordsWritten", record_type="subscriptionTerm")
     return deps.term_ids[external_id]
 
 
