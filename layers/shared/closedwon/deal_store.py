@@ -12,6 +12,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import ValidationError
+
 from closedwon.deal import Deal
 from closedwon.errors import AuthOrConfig, InvalidEvent, Transient
 
@@ -54,7 +56,7 @@ class DealStore:
         if not isinstance(state, dict):
             raise InvalidEvent("workflow state is not an object")
         if state.get("deal"):
-            return Deal.model_validate(state["deal"])
+            return deal_of(state["deal"])
         ref = state.get("dealRef")
         if not isinstance(ref, dict) or not ref.get("bucket") or not ref.get("key"):
             raise InvalidEvent("workflow state carries neither a deal nor a deal reference")
@@ -70,4 +72,21 @@ class DealStore:
             raise Transient(
                 f"deal snapshot s3://{bucket}/{key} could not be read: {type(exc).__name__}"
             ) from None
-        return Deal.model_validate_json(body)
+        return deal_of(body)
+
+
+def deal_of(data: Any) -> Deal:
+    """A Deal from the state's ``deal`` (a dict) or a snapshot's JSON bytes.
+
+    The deal was validated by LoadDeal; one that no longer fits the model was changed on its
+    way (a hand-made replay input, a snapshot of another version): InvalidEvent naming the paths.
+    """
+    try:
+        if isinstance(data, bytes | str):
+            return Deal.model_validate_json(data)
+        return Deal.model_validate(data)
+    except ValidationError as exc:
+        paths = sorted({".".join(str(p) for p in e["loc"]) or "(root)" for e in exc.errors()})
+        raise InvalidEvent(
+            f"workflow state: the deal does not match the Deal model at {', '.join(paths[:10])}"
+        ) from None

@@ -91,10 +91,18 @@ def step_handler(name: str, run: Step, *, validate_settings: bool = True) -> Ste
 
 
 def _raised_at(exc: BaseException) -> str:
+    """Where ``exc`` was raised: the innermost frame of closedwon code (this module aside), else
+    the innermost frame outside installed libraries, else the innermost frame."""
     frames = traceback.extract_tb(exc.__traceback__)
     if not frames:
         return "unknown"
-    frame = frames[-1]
+    ours = [
+        f
+        for f in frames
+        if "closedwon" in Path(f.filename).parts and Path(f.filename).name != "handler.py"
+    ]
+    not_libraries = [f for f in frames if "site-packages" not in Path(f.filename).parts]
+    frame = (ours or not_libraries or frames)[-1]
     return f"{Path(frame.filename).name}:{frame.lineno} in {frame.name}"
 
 

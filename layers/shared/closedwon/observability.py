@@ -37,9 +37,9 @@ def count(name: str, value: float = 1, **dimensions: str) -> None:
             metric.add_dimension(name=key, value=dim)
 
 
-def record_latency(closed_won_at: str | None) -> None:
+def record_latency(closed_won_at: object) -> None:
     """SyncLatencySeconds: from the moment the deal was won to the write-back."""
-    if not closed_won_at:
+    if not isinstance(closed_won_at, str) or not closed_won_at:
         return
     try:
         won = dt.datetime.fromisoformat(closed_won_at.replace("Z", "+00:00"))

@@ -19,7 +19,7 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
         raise InvalidEvent("the LoadDeal input is not a JSON object")
     raw_input = event.get("input", event)
     if not isinstance(raw_input, dict):
-        raise InvalidEvent("the execution input is not a JSON object")
+        raise InvalidEvent("event: must be a JSON object")
     config = deps.config
     triggers = parse_trigger_input(
         raw_input,

@@ -23,6 +23,8 @@ from closedwon.steps.deps import Deps
 #: Attempts the state machine makes per error class (keep in step with the ASL Retry blocks).
 ATTEMPTS = {"Throttled": 7, "Transient": 4, "DealBusy": 11}
 _NAME_CHARS = 100
+#: The key prefix of Opportunity ids: a change event's record id of another object is not one.
+OPPORTUNITY_KEY_PREFIX = "006"
 
 
 def describe_error(error: Any) -> tuple[str, str]:
@@ -69,7 +71,7 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
         "executionArn": execution_id[:2048],
         "failedStep": failed_step[:_NAME_CHARS] if isinstance(failed_step, str) else "Unknown",
         "errorClass": error_class,
-        "errorMessage": message[:LONG_TEXT_LIMIT],
+        "errorMessage": _capped(message, LONG_TEXT_LIMIT),
         "permanent": error_class in PERMANENT,
         "attempts": ATTEMPTS.get(error_class, 1),
         "salesforceStatusWritten": status_written,
@@ -103,9 +105,7 @@ def _write_error_status(
     deps: Deps, opportunity_id: str, error_class: str, message: str, execution_id: str
 ) -> tuple[bool, str | None]:
     fields = _writeback_fields(deps)
-    text = f"{error_class}: {message} (execution {execution_id})"
-    if len(text) > LONG_TEXT_LIMIT:
-        text = text[: LONG_TEXT_LIMIT - 15] + " …(truncated)"
+    text = _capped(f"{error_class}: {message} (execution {execution_id})", LONG_TEXT_LIMIT)
     try:
         deps.salesforce.write(
             [
@@ -134,6 +134,12 @@ def _write_error_status(
     return True, None
 
 
+def _capped(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: limit - len(dlq.TRUNCATED)] + dlq.TRUNCATED
+
+
 def opportunity_of(state: dict[str, Any], original: Any) -> str | None:
     """The failed deal's opportunity, if any well-formed id is known, in either trigger shape.
 
@@ -146,12 +152,16 @@ def opportunity_of(state: dict[str, Any], original: Any) -> str | None:
 
     event = obj(original)
     payload = obj(obj(event.get("detail")).get("payload"))
-    record_ids = obj(dlq.cdc_header(event)).get("recordIds")
+    header = obj(dlq.cdc_header(event))
+    record_ids = header.get("recordIds") if header.get("entityName") == "Opportunity" else None
+    first_record = record_ids[0] if isinstance(record_ids, list) and record_ids else None
+    if not (isinstance(first_record, str) and first_record.startswith(OPPORTUNITY_KEY_PREFIX)):
+        first_record = None
     candidates = (
         state.get("opportunityId"),
         obj(state.get("trigger")).get("opportunityId"),
         obj(event.get("trigger")).get("opportunityId"),
         payload.get("Opportunity_Id__c"),
-        record_ids[0] if isinstance(record_ids, list) and record_ids else None,
+        first_record,
     )
     return next((to_18(str(c)) for c in candidates if is_salesforce_id(c)), None)
