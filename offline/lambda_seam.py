@@ -91,6 +91,8 @@ class LambdaRegistry:
         self._patch: Any = None
         #: Called with each new container, before its first invocation (benchmarks meter it).
         self.on_cold_start: list[Callable[[str, Container], None]] = []
+        #: Called with the function's logical id and the milliseconds of each invocation.
+        self.on_invocation: list[Callable[[str, float], None]] = []
 
     def register(
         self,
@@ -166,6 +168,8 @@ class LambdaRegistry:
                 entry.idle.append(container)
                 entry.in_flight -= 1
                 self.stats.duration_ms[name] = self.stats.duration_ms.get(name, 0.0) + elapsed
+            for hook in self.on_invocation:
+                hook(name, elapsed)
         with self._lock:
             self.stats.max_payload_bytes = max(self.stats.max_payload_bytes, len(payload))
         if len(payload) > PAYLOAD_LIMIT_BYTES:
@@ -178,7 +182,6 @@ class LambdaRegistry:
                 "",
             )
         return payload, False, ""
-
 
     def _cold_start(self, entry: FunctionEntry) -> Container:
         """A new container from the process environment overlaid with the function's own,

@@ -160,7 +160,9 @@ class Container:
         try:
             settings = SalesforceSettings.model_validate(data)
         except ValidationError as exc:
-            raise AuthOrConfig(f"Salesforce secret is missing or has invalid keys: {_keys(exc)}") from None
+            raise AuthOrConfig(
+                f"Salesforce secret is missing or has invalid keys: {_keys(exc)}"
+            ) from None
         return SalesforceApi(SalesforceConnection(settings))
 
     @cached_property
@@ -172,7 +174,9 @@ class Container:
         try:
             settings = NetSuiteSettings.model_validate(self.secret("netsuite_secret_arn"))
         except ValidationError as exc:
-            raise AuthOrConfig(f"NetSuite secret is missing or has invalid keys: {_keys(exc)}") from None
+            raise AuthOrConfig(
+                f"NetSuite secret is missing or has invalid keys: {_keys(exc)}"
+            ) from None
         semaphore = self.semaphore
         if semaphore is None:
             return NetSuiteClient(settings)

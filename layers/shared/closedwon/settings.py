@@ -81,5 +81,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         problems = []
         for error in exc.errors():
             where = ".".join(str(p) for p in error["loc"])
-            problems.append(f"{where}: {error['msg']}" if where else error["msg"].removeprefix("Value error, "))
+            problems.append(
+                f"{where}: {error['msg']}" if where else error["msg"].removeprefix("Value error, ")
+            )
         raise AuthOrConfig("function environment is invalid: " + "; ".join(problems)) from None

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from closedwon.errors import PERMANENT, RETRYABLE, AuthOrConfig
+from closedwon.errors import PERMANENT, RETRYABLE, AuthOrConfig, InvalidEvent, Unexpected
 from closedwon.handler import StepHandler
 from tests.fakes.deps import FakeDeps
 from tests.unit.steps.conftest import ROOT, iteration
@@ -74,7 +74,11 @@ def test_given_hostile_states_when_any_step_runs_then_only_taxonomy_classes_come
 ) -> None:
     handler = handler_of(app)
     valid = iteration(
-        {**loaded, "customer": {"id": "501", "accountId": "0015f0000000001AAA"}, "billingAccount": {"id": "601"}},
+        {
+            **loaded,
+            "customer": {"id": "501", "accountId": "0015f0000000001AAA"},
+            "billingAccount": {"id": "601"},
+        },
         loaded["packageKeys"][0],
         plan={"planId": "1", "priceBookId": "2", "termId": "3"},
     )
@@ -97,9 +101,8 @@ def test_given_a_defect_in_a_step_when_it_raises_then_unexpected_names_type_and_
     def broken(state: Any, deps: Any) -> Any:
         return {"jane.doe@example.com": 1}["missing key"]
 
-    with pytest.raises(Exception) as info:
+    with pytest.raises(Unexpected) as info:
         StepHandler("UpsertCustomer", broken).invoke(deps, loaded, Context())  # type: ignore[arg-type]
-    assert type(info.value).__name__ == "Unexpected"
     message = str(info.value)
     assert "KeyError" in message and "test_handlers.py" in message and "in broken" in message
     assert "missing key" not in message and "jane" not in message
@@ -110,7 +113,7 @@ def test_given_a_step_when_it_ends_then_the_container_gives_its_slot_back(
 ) -> None:
     handler = handler_of(ROOT / "functions" / "upsert_customer" / "app.py")
     handler.invoke(deps, loaded, Context())  # type: ignore[arg-type]
-    with pytest.raises(Exception):
+    with pytest.raises(InvalidEvent):
         handler.invoke(deps, None, Context())  # type: ignore[arg-type]
     assert deps.invocations_ended == 2
 

@@ -98,7 +98,10 @@ def test_given_activation_configured_when_created_then_one_activate_change_order
     deps: FakeDeps, with_customer: Callable[..., dict[str, Any]]
 ) -> None:
     deps.mapping = MappingConfig.model_validate(
-        {**deps.mapping.model_dump(), "netsuite": {**deps.mapping.netsuite.model_dump(), "activate_subscriptions": True}}
+        {
+            **deps.mapping.model_dump(),
+            "netsuite": {**deps.mapping.netsuite.model_dump(), "activate_subscriptions": True},
+        }
     )
     state = with_customer()
     key = state["packageKeys"][0]

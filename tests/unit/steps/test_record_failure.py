@@ -26,11 +26,17 @@ CONFIG_ERROR = (
 )
 
 
-def failure(error_type: str, message: str, *, input_event: Any, step: str = "LoadDeal") -> dict[str, Any]:
+def failure(
+    error_type: str, message: str, *, input_event: Any, step: str = "LoadDeal"
+) -> dict[str, Any]:
     """RecordFailure's input after a Catch: the state with Lambda's error payload as Cause."""
     cause = json.dumps({"errorType": error_type, "errorMessage": message, "stackTrace": []})
     return {
-        "state": {"input": input_event, "error": {"Error": error_type, "Cause": cause}, "failedStep": step},
+        "state": {
+            "input": input_event,
+            "error": {"Error": error_type, "Cause": cause},
+            "failedStep": step,
+        },
         "executionId": EXECUTION,
     }
 
@@ -46,7 +52,9 @@ def test_given_an_invalid_deal_when_recorded_then_salesforce_gets_the_error_and_
     deps: FakeDeps, platform_event: dict[str, Any]
 ) -> None:
     message = message_of(
-        record_failure.run(failure("InvalidDeal", "Opportunity cannot be synced", input_event=platform_event), deps)
+        record_failure.run(
+            failure("InvalidDeal", "Opportunity cannot be synced", input_event=platform_event), deps
+        )
     )
     assert message["opportunityId"] == OPPORTUNITY and message["event"] == platform_event
     assert message["errorClass"] == "InvalidDeal" and message["permanent"] is True
@@ -77,7 +85,9 @@ def test_given_salesforce_down_when_recorded_then_the_message_still_goes_out_and
 ) -> None:
     deps.salesforce.down = Transient("Salesforce answered 503 reading the login")
     message = message_of(
-        record_failure.run(failure("Transient", "NetSuite answered 503", input_event=platform_event), deps)
+        record_failure.run(
+            failure("Transient", "NetSuite answered 503", input_event=platform_event), deps
+        )
     )
     assert message["salesforceStatusWritten"] is False
     assert message["salesforceStatusError"].startswith("Transient: Salesforce answered 503")
@@ -96,7 +106,9 @@ def test_given_a_broken_environment_when_recorded_then_the_message_still_goes_ou
             return getattr(deps, name)
 
     broken: Any = NoEnvironment()
-    message = message_of(record_failure.run(failure("AuthOrConfig", "x", input_event=platform_event), broken))
+    message = message_of(
+        record_failure.run(failure("AuthOrConfig", "x", input_event=platform_event), broken)
+    )
     assert message["opportunityId"] == OPPORTUNITY and message["salesforceStatusWritten"] is True
 
 
@@ -104,10 +116,14 @@ def test_given_a_cdc_event_failing_in_load_deal_then_status_and_lease_follow_its
     deps: FakeDeps, cdc_event: dict[str, Any]
 ) -> None:
     message = message_of(
-        record_failure.run(failure("Transient", "Salesforce answered 503", input_event=cdc_event), deps)
+        record_failure.run(
+            failure("Transient", "Salesforce answered 503", input_event=cdc_event), deps
+        )
     )
     assert message["opportunityId"] == OPPORTUNITY
-    assert deps.salesforce.fields_of("Opportunity", OPPORTUNITY)["NetSuite_Sync_Status__c"] == "Error"
+    assert (
+        deps.salesforce.fields_of("Opportunity", OPPORTUNITY)["NetSuite_Sync_Status__c"] == "Error"
+    )
     assert deps.deal_lease is not None and deps.deal_lease.released == [(OPPORTUNITY, EXECUTION)]
 
 
@@ -130,7 +146,9 @@ def test_given_an_event_of_any_size_when_recorded_then_the_message_fits_both_cap
     deps: FakeDeps, cdc_event: dict[str, Any], size: int
 ) -> None:
     event = copy.deepcopy(cdc_event)
-    event["detail"]["payload"]["ChangeEventHeader"]["changedFields"] = ["Description"] * (size // 14)
+    event["detail"]["payload"]["ChangeEventHeader"]["changedFields"] = ["Description"] * (
+        size // 14
+    )
     message = message_of(record_failure.run(failure("InvalidDeal", "x", input_event=event), deps))
     assert message["event"]["omittedBytes"] > 64 * 1024
     assert message["event"]["id"] == cdc_event["id"] and message["opportunityId"] == OPPORTUNITY
@@ -140,7 +158,9 @@ def test_given_a_huge_non_ascii_error_message_when_recorded_then_the_message_fit
     deps: FakeDeps, platform_event: dict[str, Any]
 ) -> None:
     message = message_of(
-        record_failure.run(failure("InvalidDeal", "\u2603" * 200_000, input_event=platform_event), deps)
+        record_failure.run(
+            failure("InvalidDeal", "\u2603" * 200_000, input_event=platform_event), deps
+        )
     )
     assert message["errorMessage"].endswith("(truncated)")
     assert len(message["errorMessage"]) <= 32_000
@@ -152,7 +172,9 @@ def test_given_a_large_event_and_a_long_non_ascii_error_when_recorded_then_the_e
 ) -> None:
     event = copy.deepcopy(cdc_event)
     event["detail"]["payload"]["ChangeEventHeader"]["changedFields"] = ["Description"] * 4000
-    message = message_of(record_failure.run(failure("InvalidDeal", "\u2603" * 40_000, input_event=event), deps))
+    message = message_of(
+        record_failure.run(failure("InvalidDeal", "\u2603" * 40_000, input_event=event), deps)
+    )
     assert len(message["event"]["detail"]["payload"]["ChangeEventHeader"]["changedFields"]) == 4000
     assert message["errorMessage"].endswith("(truncated)")
     assert len(json.dumps(message)) <= 192 * 1024
@@ -160,9 +182,19 @@ def test_given_a_large_event_and_a_long_non_ascii_error_when_recorded_then_the_e
 
 @pytest.mark.parametrize(
     "given",
-    [None, [], "text", {}, {"state": []}, {"state": {"error": "x", "input": 7}}, {"state": {"failedStep": ["x"]}}],
+    [
+        None,
+        [],
+        "text",
+        {},
+        {"state": []},
+        {"state": {"error": "x", "input": 7}},
+        {"state": {"failedStep": ["x"]}},
+    ],
 )
-def test_given_any_shape_of_input_when_recorded_then_a_message_comes_out(deps: FakeDeps, given: Any) -> None:
+def test_given_any_shape_of_input_when_recorded_then_a_message_comes_out(
+    deps: FakeDeps, given: Any
+) -> None:
     message = message_of(record_failure.run(given, deps))
     assert message["opportunityId"] is None and message["salesforceStatusWritten"] is False
     assert deps.salesforce.written == []
@@ -172,7 +204,9 @@ def test_given_an_unusable_opportunity_id_when_recorded_then_salesforce_is_not_t
     deps: FakeDeps,
 ) -> None:
     event = {"trigger": {"opportunityId": "0065f0000000001AAA' OR Id != '"}}
-    message = message_of(record_failure.run(failure("InvalidEvent", "bad id", input_event=event), deps))
+    message = message_of(
+        record_failure.run(failure("InvalidEvent", "bad id", input_event=event), deps)
+    )
     assert message["opportunityId"] is None and deps.salesforce.written == []
 
 
@@ -181,5 +215,7 @@ def test_given_no_coordination_when_recorded_then_nothing_is_released(
 ) -> None:
     deps.deal_lease = None
     deps.settings = settings(COORDINATION_TABLE=None, CLOSEDWON_UNCOORDINATED="true")
-    message = message_of(record_failure.run(failure("InvalidDeal", "x", input_event=platform_event), deps))
+    message = message_of(
+        record_failure.run(failure("InvalidDeal", "x", input_event=platform_event), deps)
+    )
     assert message["salesforceStatusWritten"] is True

@@ -81,7 +81,9 @@ def activate(deal: Deal, package: Package, subscription_id: str, deps: Deps) -> 
     if created:
         count("RecordsWritten", record_type="subscriptionChangeOrder")
     after = (
-        client.get_by_id("subscription", subscription_id, fields=[mapping.SUBSCRIPTION_STATUS_FIELD])
+        client.get_by_id(
+            "subscription", subscription_id, fields=[mapping.SUBSCRIPTION_STATUS_FIELD]
+        )
         or {}
     )
     return mapping.subscription_status(after)

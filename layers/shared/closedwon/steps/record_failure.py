@@ -90,7 +90,9 @@ def _release_lease(deps: Deps, opportunity_id: str | None, execution_id: str) ->
         if lease is not None:
             lease.release(opportunity_id, execution_id)
     except Exception as exc:  # the lease expires anyway; the message must still go out
-        logger.warning("could not release the deal lease", extra={"error_class": type(exc).__name__})
+        logger.warning(
+            "could not release the deal lease", extra={"error_class": type(exc).__name__}
+        )
 
 
 def _writeback_fields(deps: Deps) -> WritebackFields:
