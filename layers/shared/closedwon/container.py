@@ -138,11 +138,12 @@ class Container:
     @cached_property
     def semaphore(self) -> NetSuiteSemaphore | None:
         settings = self.settings
-        if not settings.coordinated or settings.coordination_table is None:
+        table, limit = settings.coordination_table, settings.netsuite_concurrency_limit
+        if not settings.coordinated or table is None:
             return None
-        limit = settings.netsuite_concurrency_limit
-        assert limit is not None  # required with the table (Settings validation)
-        return NetSuiteSemaphore(self.client("dynamodb"), settings.coordination_table, limit)
+        if limit is None:
+            raise AuthOrConfig("environment variable NETSUITE_CONCURRENCY_LIMIT is not set")
+        return NetSuiteSemaphore(self.client("dynamodb"), table, limit)
 
     @cached_property
     def fanout(self) -> FanOut:
