@@ -412,3 +412,11 @@ def _status_id(value: Any) -> str:
     if isinstance(value, dict):
         return str(value.get("id", ""))
     return str(value or "")
+
+
+#: Sublists sent whole with ``?replace=`` (so a re-run never appends lines), by record type.
+REPLACED_SUBLISTS = {
+    "customer": ["addressBook"],
+    "subscriptionPlan": ["member"],
+    "priceBook": ["priceInterval"],
+}

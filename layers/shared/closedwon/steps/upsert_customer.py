@@ -14,6 +14,8 @@ def run(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
     deal = deps.deal_store.get(state)
     external_id = mapping.customer_eid(deal)
     body = mapping.customer(deal, deps.config)
-    internal_id = deps.netsuite.upsert("customer", external_id, body, replace=["addressBook"])
+    internal_id = deps.netsuite.upsert(
+        "customer", external_id, body, replace=mapping.REPLACED_SUBLISTS["customer"]
+    )
     count("RecordsWritten", record_type="customer")
     return {"id": internal_id, "externalId": external_id, "accountId": deal.account.id}

@@ -44,7 +44,7 @@ def run(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
         "subscriptionPlan",
         plan_eid,
         mapping.subscription_plan(package, term, config),
-        replace=["member"],
+        replace=mapping.REPLACED_SUBLISTS["subscriptionPlan"],
     )
     price_plans = []
     created = int(plan_created)
@@ -61,7 +61,7 @@ def run(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
         "priceBook",
         book_eid,
         mapping.price_book(deal, package, plan_id, price_plan_ids, config),
-        replace=["priceInterval"],
+        replace=mapping.REPLACED_SUBLISTS["priceBook"],
     )
     created += int(book_created)
     if created:
