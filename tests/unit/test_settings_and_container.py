@@ -139,3 +139,40 @@ def test_given_a_broken_mapping_config_then_auth_or_config_says_why(
     config.write_text(text, encoding="utf-8")
     with pytest.raises(AuthOrConfig, match=reason):
         _ = Container({**ENV, "MAPPING_CONFIG_PATH": str(config)}).config
+
+
+class FakeDynamoDB:
+    """Conditional PutItem/DeleteItem on a dict: enough for one container's semaphore slot."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+
+    def put_item(self, TableName: str, Item: dict[str, Any], **_: Any) -> None:
+        key = Item["pk"]["S"]
+        if key in self.items:
+            raise AssertionError(f"{key} taken twice")  # the tests never contend
+        self.items[key] = Item
+
+    def delete_item(self, TableName: str, Key: dict[str, Any], **_: Any) -> None:
+        self.items.pop(Key["pk"]["S"], None)
+
+
+def test_given_a_step_used_netsuite_when_the_invocation_ends_then_its_one_slot_is_given_back() -> (
+    None
+):
+    dynamodb = FakeDynamoDB()
+    container = Container(ENV, clients=lambda _: dynamodb)
+    semaphore = container.semaphore
+    assert semaphore is not None
+    for _ in range(3):  # three requests of one invocation
+        with semaphore.slot():
+            assert len(dynamodb.items) == 1
+    container.end_invocation()
+    assert dynamodb.items == {}
+
+
+def test_given_a_container_without_coordination_then_no_lease_and_no_semaphore() -> None:
+    env = {k: v for k, v in ENV.items() if k != "COORDINATION_TABLE"}
+    container = Container({**env, "CLOSEDWON_UNCOORDINATED": "true"})
+    assert container.deal_lease is None and container.semaphore is None
+    container.end_invocation()
