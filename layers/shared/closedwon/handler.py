@@ -76,7 +76,7 @@ class StepHandler:
             )
             raise Unexpected(
                 f"{self.name} failed unexpectedly: {type(exc).__name__} at {where} "
-                "(a defect; the logs of this execution show where)"
+                "(a defect: report it with this execution's ARN)"
             ) from None
         finally:
             container.end_invocation()
