@@ -102,7 +102,7 @@ def test_a_valid_deal_builds() -> None:
         (
             [LineSpec("SUPPORT-PREM")],
             {"account": {"billing": {**US, "Country": "Atlantis", "CountryCode": None}}},
-            "Account.BillingCountry: 'Atlantis' is not an ISO 3166 country",
+            "Account.BillingCountry: is not an ISO 3166 country (value not shown: address field)",
         ),
         (
             [LineSpec("SUPPORT-PREM")],
