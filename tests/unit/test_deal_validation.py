@@ -414,3 +414,16 @@ def test_given_15_character_ids_then_the_deal_holds_their_18_character_form() ->
     deal = build_deal(source, ITEMS, CONFIG)
     assert deal.opportunity_id == opp_id
     assert len(deal.packages[0].root_product_id) == 18
+
+
+def test_a_contact_that_is_both_primary_and_a_role_is_reported_once() -> None:
+    source = make([LineSpec("SUPPORT-PREM")])
+    quote = source["opportunity"]["SBQQ__PrimaryQuote__r"]
+    quote["SBQQ__PrimaryContact__r"]["Email"] = "e" * 300
+    for role in source["opportunity"]["OpportunityContactRoles"]["records"]:
+        role["Contact"]["Email"] = "e" * 300
+    problems = problems_of(source)
+    assert [p for p in problems if "Email" in p] == [
+        "SBQQ__Quote__c.SBQQ__PrimaryContact__r.Email: is 300 characters; NetSuite allows at "
+        "most 254 (email)"
+    ]

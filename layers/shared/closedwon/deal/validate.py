@@ -233,15 +233,13 @@ def _contacts(
         if role.get("ContactId") and isinstance(role.get("Contact"), dict):
             where = Field(f"OpportunityContactRole[{quoted(role['ContactId'], 18)[1:-1]}].Contact")
             candidates.append((role["ContactId"], role["Contact"], where))
-    found: dict[str, Contact] = {}
+    found: dict[str, Contact | None] = {}  # None: seen, and its problems already recorded
     for raw_id, raw, where in candidates:
         contact_id = problems.take(fields.salesforce_id(raw_id, where.at("Id")))
         if contact_id is None or contact_id in found:
             continue
-        contact = _contact(contact_id, raw, where, limits, problems)
-        if contact is not None:
-            found[contact_id] = contact
-    return list(found.values())
+        found[contact_id] = _contact(contact_id, raw, where, limits, problems)
+    return [c for c in found.values() if c is not None]
 
 
 def _contact(
