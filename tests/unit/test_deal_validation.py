@@ -427,3 +427,11 @@ def test_a_contact_that_is_both_primary_and_a_role_is_reported_once() -> None:
         "SBQQ__Quote__c.SBQQ__PrimaryContact__r.Email: is 300 characters; NetSuite allows at "
         "most 254 (email)"
     ]
+
+
+def test_a_line_problem_names_the_line_by_object_and_id() -> None:
+    source = one_line(SBQQ__Quantity__c=0)
+    line_id = source["lines"][0]["Id"]
+    assert f"SBQQ__QuoteLine__c[{line_id}].SBQQ__Quantity__c: must be greater than 0 (is 0)" in (
+        problems_of(source)
+    )

@@ -9,10 +9,11 @@ Nothing here does I/O.
 """
 
 from closedwon.config import CHARGE_TYPES
+from closedwon.deal.lines import BILLING_TYPES
 from closedwon.deal.model import Account, Address, Contact, Deal, Line, Package
 from closedwon.deal.pricing import MONTHS_PER_PERIOD, per_period_price, plan_name
 from closedwon.deal.source import product_codes, skip_reason
-from closedwon.deal.validate import BILLING_TYPES, build_deal
+from closedwon.deal.validate import build_deal
 
 __all__ = [
     "BILLING_TYPES",

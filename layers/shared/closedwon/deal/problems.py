@@ -82,3 +82,8 @@ class Problems:
 
     def __bool__(self) -> bool:
         return bool(self.found)
+
+
+#: The roots of the field paths of the opportunity and its primary quote.
+OPPORTUNITY = Field("Opportunity")
+QUOTE = Field("SBQQ__Quote__c")
