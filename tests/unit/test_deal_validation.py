@@ -435,3 +435,14 @@ def test_a_line_problem_names_the_line_by_object_and_id() -> None:
     assert f"SBQQ__QuoteLine__c[{line_id}].SBQQ__Quantity__c: must be greater than 0 (is 0)" in (
         problems_of(source)
     )
+
+
+def test_a_quote_level_problem_read_for_every_line_is_reported_once() -> None:
+    source = make(
+        [LineSpec("SUPPORT-PREM"), LineSpec("TRAINING", charge_type="One-Time", frequency=None)]
+    )
+    for line in source["lines"]:
+        line["SBQQ__EffectiveSubscriptionTerm__c"] = line["SBQQ__SubscriptionTerm__c"] = None
+    source["opportunity"]["SBQQ__PrimaryQuote__r"]["SBQQ__SubscriptionTerm__c"] = "a year"
+    problems = problems_of(source)
+    assert problems == ["SBQQ__Quote__c.SBQQ__SubscriptionTerm__c: 'a year' is not a number"]

@@ -91,16 +91,16 @@ def _line(
     problems: Problems,
 ) -> Line | None:
     """A billable line, every field checked; None (with its problems recorded) when invalid."""
-    found = len(problems.found)
-    line_id = problems.take(fields.salesforce_id(raw.get("Id"), Field("SBQQ__QuoteLine__c.Id")))
+    found = Problems()  # this line's problems: the line is valid when there are none
+    line_id = found.take(fields.salesforce_id(raw.get("Id"), Field("SBQQ__QuoteLine__c.Id")))
     product = raw.get("SBQQ__Product__r") or {}
-    product_id = problems.take(
+    product_id = found.take(
         fields.salesforce_id(raw.get("SBQQ__Product__c"), where.at("SBQQ__Product__c"))
     )
     code = product.get("ProductCode") if isinstance(product, dict) else None
-    item_id = problems.take(_item(code, where.at("SBQQ__Product__r.ProductCode"), context.items))
-    charge = problems.take(_charge_type(raw.get("SBQQ__ChargeType__c"), where, context.netsuite))
-    billing_type = problems.take(
+    item_id = found.take(_item(code, where.at("SBQQ__Product__r.ProductCode"), context.items))
+    charge = found.take(_charge_type(raw.get("SBQQ__ChargeType__c"), where, context.netsuite))
+    billing_type = found.take(
         fields.choice(
             raw.get("SBQQ__BillingType__c"),
             where.at("SBQQ__BillingType__c"),
@@ -108,7 +108,7 @@ def _line(
             "billing type",
         )
     )
-    frequency = problems.take(
+    frequency = found.take(
         fields.choice(
             raw.get("SBQQ__BillingFrequency__c"),
             where.at("SBQQ__BillingFrequency__c"),
@@ -117,24 +117,22 @@ def _line(
         )
     )
     if charge == "Recurring" and frequency is None and not raw.get("SBQQ__BillingFrequency__c"):
-        problems.add(
+        found.add(
             where.at("SBQQ__BillingFrequency__c").problem(
                 "a Recurring line needs a billing frequency"
             )
         )
-    quantity = problems.take(
+    quantity = found.take(
         fields.number(raw.get("SBQQ__Quantity__c"), where.at("SBQQ__Quantity__c"))
     )
     if quantity is not None and quantity <= 0:
-        problems.add(
-            where.at("SBQQ__Quantity__c").problem(f"must be greater than 0 (is {quantity})")
-        )
-    price = problems.take(
+        found.add(where.at("SBQQ__Quantity__c").problem(f"must be greater than 0 (is {quantity})"))
+    price = found.take(
         fields.number(
             raw.get("SBQQ__NetPrice__c"), where.at("SBQQ__NetPrice__c"), decimals=context.decimals
         )
     )
-    total = problems.take(
+    total = found.take(
         fields.number(
             raw.get("SBQQ__NetTotal__c"),
             where.at("SBQQ__NetTotal__c"),
@@ -142,14 +140,15 @@ def _line(
             required=False,
         )
     )
-    term = problems.take(line_term(raw, where, context))
-    start = problems.take(line_start_date(raw, where, context))
+    term = found.take(line_term(raw, where, context))
+    start = found.take(line_start_date(raw, where, context))
     if price is not None and term is not None and charge is not None:
         for problem in _price_problems(
             price, quantity, charge, frequency, term, where, context.decimals
         ):
-            problems.add(problem)
-    if len(problems.found) > found:
+            found.add(problem)
+    problems.extend(found)
+    if found:
         return None
     assert line_id and product_id and item_id and charge and quantity and price is not None
     assert term is not None and start is not None

@@ -67,7 +67,14 @@ class Problems:
     found: list[Problem] = field(default_factory=list)
 
     def add(self, problem: Problem) -> None:
-        self.found.append(problem)
+        """Record ``problem`` once (a quote-level field read for every line is reported once)."""
+        if problem not in self.found:
+            self.found.append(problem)
+
+    def extend(self, other: Problems) -> None:
+        """Record every problem of another collector."""
+        for problem in other.found:
+            self.add(problem)
 
     def take(self, parsed: T | Problem) -> T | None:
         """The parsed value, or None after recording the parser's problem."""
