@@ -17,7 +17,8 @@ from closedwon.deal.problems import Field, Problem, quoted
 from closedwon.salesforce_ids import normalise_id
 
 
-def _absent(value: object) -> bool:
+def is_absent(value: object) -> bool:
+    """Salesforce's empty: null, or text of nothing but whitespace."""
     return value is None or (isinstance(value, str) and not value.strip())
 
 
@@ -30,7 +31,7 @@ def text(
     required: bool = False,
 ) -> str | Problem | None:
     """Stripped text; a problem when required and empty, or longer than ``limit``."""
-    if _absent(value):
+    if is_absent(value):
         return field.problem("is empty") if required else None
     stripped = str(value).strip()
     if limit is not None and len(stripped) > limit:
@@ -52,7 +53,7 @@ def number(
     value: object, field: Field, *, decimals: int = 0, required: bool = True
 ) -> Decimal | Problem | None:
     """A finite decimal that fits in NetSuite's numbers at ``decimals`` places."""
-    if _absent(value):
+    if is_absent(value):
         return field.problem("is empty") if required else None
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         return field.problem(f"is a {type(value).__name__}, not a number")
@@ -104,7 +105,7 @@ def date(value: object, field: Field, *, earliest: dt.date, latest: dt.date) -> 
 
 def choice(value: object, field: Field, allowed: Iterable[str], what: str) -> str | Problem | None:
     """One of ``allowed`` (None when absent)."""
-    if _absent(value):
+    if is_absent(value):
         return None
     options = tuple(allowed)
     if value not in options:
@@ -114,7 +115,7 @@ def choice(value: object, field: Field, allowed: Iterable[str], what: str) -> st
 
 def country(value: object, field: Field) -> str | Problem | None:
     """The ISO 3166-1 alpha-2 code of a country code or English name (None when absent)."""
-    if _absent(value):
+    if is_absent(value):
         return None
     code = country_code(str(value))
     if code is None:

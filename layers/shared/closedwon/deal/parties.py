@@ -7,7 +7,7 @@ from typing import Any
 from closedwon.config import FieldLimits
 from closedwon.deal import fields
 from closedwon.deal.model import Account, Address, Contact
-from closedwon.deal.problems import OPPORTUNITY, QUOTE, Field, Problem, Problems, quoted
+from closedwon.deal.problems import OPPORTUNITY, QUOTE, Field, Problems, quoted
 
 _ADDRESS_PARTS = ("Street", "City", "State", "PostalCode", "Country", "CountryCode")
 
@@ -15,6 +15,7 @@ _ADDRESS_PARTS = ("Street", "City", "State", "PostalCode", "Country", "CountryCo
 def read_account(
     opp: dict[str, Any], quote: dict[str, Any], limits: FieldLimits, problems: Problems
 ) -> Account | None:
+    """The opportunity's account; its billing address is the quote's bill-to when it has one."""
     raw = opp.get("Account")
     if not opp.get("AccountId") or not isinstance(raw, dict):
         problems.add(OPPORTUNITY.at("AccountId").problem("the opportunity has no account"))
@@ -123,35 +124,41 @@ def read_contacts(
 def _contact(
     contact_id: str, raw: dict[str, Any], where: Field, limits: FieldLimits, problems: Problems
 ) -> Contact | None:
-    first = fields.text(
-        raw.get("FirstName"),
-        where.at("FirstName", "name"),
-        limit=limits.firstName,
-        limit_name="firstName",
-    )
-    last = fields.text(
-        raw.get("LastName"),
-        where.at("LastName", "name"),
-        limit=limits.lastName,
-        limit_name="lastName",
-    )
-    if first is None and last is None:
-        problems.add(where.at("LastName").problem("the contact has no name"))
-    email = fields.text(
-        raw.get("Email"), where.at("Email", "e-mail"), limit=limits.email, limit_name="email"
-    )
-    phone = fields.text(
-        raw.get("Phone"), where.at("Phone", "phone"), limit=limits.phone, limit_name="phone"
-    )
-    title = fields.text(raw.get("Title"), where.at("Title"))
-    parsed = [problems.take(value) for value in (first, last, email, phone, title)]
-    if any(isinstance(value, Problem) for value in (first, last, email, phone, title)):
-        return None
-    return Contact(
+    found = Problems()  # this contact's problems: it is valid when there are none
+    if all(fields.is_absent(raw.get(name)) for name in ("FirstName", "LastName")):
+        found.add(where.at("LastName").problem("the contact has no name"))
+    contact = Contact(
         id=contact_id,
-        first_name=parsed[0],
-        last_name=parsed[1],
-        email=parsed[2],
-        phone=parsed[3],
-        title=parsed[4],
+        first_name=found.take(
+            fields.text(
+                raw.get("FirstName"),
+                where.at("FirstName", "name"),
+                limit=limits.firstName,
+                limit_name="firstName",
+            )
+        ),
+        last_name=found.take(
+            fields.text(
+                raw.get("LastName"),
+                where.at("LastName", "name"),
+                limit=limits.lastName,
+                limit_name="lastName",
+            )
+        ),
+        email=found.take(
+            fields.text(
+                raw.get("Email"),
+                where.at("Email", "e-mail"),
+                limit=limits.email,
+                limit_name="email",
+            )
+        ),
+        phone=found.take(
+            fields.text(
+                raw.get("Phone"), where.at("Phone", "phone"), limit=limits.phone, limit_name="phone"
+            )
+        ),
+        title=found.take(fields.text(raw.get("Title"), where.at("Title"))),
     )
+    problems.extend(found)
+    return None if found else contact
