@@ -49,7 +49,7 @@ def read_quote_lines(
         if raw.get("SBQQ__Quote__c") and normalise_id(raw["SBQQ__Quote__c"]) != quote_id:
             continue  # a line of another quote (the lines query is by opportunity)
         key = line_key(raw.get("Id"))
-        where = Field(f"SBQQ__QuoteLine__c[{quoted(key, 18)[1:-1]}]")
+        where = line_field(key)
         parsed = fields.number(
             raw.get("SBQQ__Number__c"), where.at("SBQQ__Number__c"), required=False
         )
@@ -76,6 +76,11 @@ def read_quote_lines(
             )
         )
     return result
+
+
+def line_field(key: str) -> Field:
+    """The field path root of one quote line (a malformed id elided)."""
+    return Field(f"SBQQ__QuoteLine__c[{quoted(key, 18)[1:-1]}]")
 
 
 def line_key(value: Any) -> str:

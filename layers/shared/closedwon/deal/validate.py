@@ -18,6 +18,7 @@ from closedwon.deal import fields
 from closedwon.deal.lines import (
     LineContext,
     QuoteLine,
+    line_field,
     line_start_date,
     line_term,
     read_quote_lines,
@@ -25,7 +26,7 @@ from closedwon.deal.lines import (
 from closedwon.deal.model import Deal, Line, Package
 from closedwon.deal.parties import read_account, read_contacts
 from closedwon.deal.pricing import PLAN_VERSION_LENGTH, plan_name
-from closedwon.deal.problems import OPPORTUNITY, QUOTE, Field, Problem, Problems, quoted
+from closedwon.deal.problems import OPPORTUNITY, QUOTE, Problem, Problems, quoted
 from closedwon.errors import InvalidDeal
 from closedwon.packages import Node, PackageProblem, build_packages
 from closedwon.salesforce_ids import normalise_id
@@ -138,7 +139,7 @@ def _packages(
 def _package(
     root: QuoteLine, members: list[Line], context: LineContext, problems: Problems
 ) -> Package | None:
-    where = Field(f"SBQQ__QuoteLine__c[{root.key}]")
+    where = line_field(root.key)
     product = root.raw.get("SBQQ__Product__r") or {}
     name_field = where.at("SBQQ__Product__r.Name")
     name = problems.take(fields.text(product.get("Name"), name_field)) or str(
