@@ -44,7 +44,7 @@ WON_STAGE = "Closed Won"
 _BITMAP_FIELD = re.compile(r"^(\d+-)?0x[0-9A-Fa-f]+$")
 #: Longest piece of an event value quoted in an error (the rest is elided).
 QUOTE_LIMIT = 60
-#: What an operator runs when Salesforce says change events were lost (docs/operations.md).
+#: What an operator runs when change events were lost: it syncs the won deals closed since then.
 BACKFILL_COMMAND = "closedwon backfill --since {date}"
 
 
