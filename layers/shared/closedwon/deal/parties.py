@@ -107,9 +107,14 @@ def read_contacts(
         candidates.append(
             (quote["SBQQ__PrimaryContact__c"], primary, QUOTE.at("SBQQ__PrimaryContact__r"))
         )
-    roles = (opp.get("OpportunityContactRoles") or {}).get("records") or []
-    for role in roles:
-        if role.get("ContactId") and isinstance(role.get("Contact"), dict):
+    roles = opp.get("OpportunityContactRoles")
+    records = roles.get("records") if isinstance(roles, dict) else None
+    for role in records if isinstance(records, list) else []:
+        if (
+            isinstance(role, dict)
+            and role.get("ContactId")
+            and isinstance(role.get("Contact"), dict)
+        ):
             where = Field(f"OpportunityContactRole[{quoted(role['ContactId'], 18)[1:-1]}].Contact")
             candidates.append((role["ContactId"], role["Contact"], where))
     found: dict[str, Contact | None] = {}  # None: seen, and its problems already recorded

@@ -12,8 +12,8 @@ def skip_reason(source: dict[str, Any], config: MappingConfig) -> str | None:
     opp = source["opportunity"]
     if not opp.get("IsWon"):
         return f"the opportunity is not won (stage '{str(opp.get('StageName'))[:40]}')"
-    quote = opp.get("SBQQ__PrimaryQuote__r") or {}
-    quote_type = quote.get("SBQQ__Type__c")
+    quote = opp.get("SBQQ__PrimaryQuote__r")
+    quote_type = quote.get("SBQQ__Type__c") if isinstance(quote, dict) else None
     if quote_type in config.salesforce.skipped_quote_types:
         article = "an" if str(quote_type)[:1].upper() in ("A", "E", "I", "O", "U") else "a"
         return f"the primary quote is {article} {quote_type} quote, which v1 does not sync"
