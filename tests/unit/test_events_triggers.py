@@ -149,3 +149,30 @@ def test_an_unmatched_reason_elides_a_huge_source() -> None:
     event = platform_event(OPP, ORG_ID)
     event["source"] = "x" * 100_000
     assert len(unmatched_reason(event, org_id=ORG_ID)) < 300
+
+
+HOSTILE: list[Any] = [None, "", "x" * 100_000, {}, [], [None], [{}], True, 1e308, -1, "006*"]
+PE_FIELDS = list(platform_event(OPP, ORG_ID)["detail"]["payload"])
+CDC_HEADER_FIELDS = list(change_event(OPP, ORG_ID)["detail"]["payload"]["ChangeEventHeader"])
+
+
+@pytest.mark.parametrize("field", PE_FIELDS)
+def test_a_hostile_platform_event_value_ends_as_a_trigger_or_invalid_event(field: str) -> None:
+    for value in HOSTILE:
+        event = platform_event(OPP, ORG_ID)
+        event["detail"]["payload"][field] = value
+        try:
+            triggers(event)
+        except InvalidEvent as exc:
+            assert len(str(exc)) < 1_000, (field, value)
+
+
+@pytest.mark.parametrize("field", CDC_HEADER_FIELDS)
+def test_a_hostile_change_event_header_value_ends_as_a_trigger_or_invalid_event(field: str) -> None:
+    for value in HOSTILE:
+        event = change_event(OPP, ORG_ID)
+        event["detail"]["payload"]["ChangeEventHeader"][field] = value
+        try:
+            triggers(event)
+        except InvalidEvent as exc:
+            assert len(str(exc)) < 1_000, (field, value)
