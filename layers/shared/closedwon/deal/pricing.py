@@ -10,8 +10,9 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 MONTHS_PER_PERIOD = {"Monthly": 1, "Quarterly": 3, "Semiannual": 6, "Annual": 12}
-#: Amounts reach NetSuite as JSON numbers, read as IEEE-754 doubles: 15 significant decimal
-#: digits survive the round trip exactly, so an amount must fit in 15 digits at its decimals.
+#: Amounts and quantities go to NetSuite as JSON numbers written from IEEE-754 doubles (the
+#: payloads in closedwon.mapping carry floats), which hold 15 significant decimal digits exactly:
+#: an amount must fit in 15 digits at its currency's decimals to arrive as quoted.
 SIGNIFICANT_DIGITS = 15
 #: A plan name is "<root product Name> <8 hex characters of the plan version>".
 PLAN_VERSION_LENGTH = 8
