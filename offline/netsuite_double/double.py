@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .auth import AuthConfig, Authenticator
+from .behaviour import Behaviour
 from .faults import FaultConfig
 from .records import RecordService
 from .routes import Application
@@ -23,6 +24,7 @@ class NetSuiteDouble:
     ``state_dir / "netsuite.sqlite3"`` holds the records; a new double on the same directory
     sees them and continues the id counters. ``seed`` loads lookup records (subsidiary,
     currency, term, billingSchedule, item, ...) with their own ids; loading it again is a no-op.
+    ``behaviour`` holds the account-level knobs (:class:`Behaviour`); mutate it while serving.
     """
 
     def __init__(
@@ -34,11 +36,13 @@ class NetSuiteDouble:
         concurrency_limit: int | None = None,
         faults: FaultConfig | None = None,
         auth: AuthConfig | None = None,
+        behaviour: Behaviour | None = None,
     ) -> None:
         self.state_dir = Path(state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self._store = Store(self.state_dir / DB_NAME)
-        self._records = RecordService(self._store, load_schema())
+        self.behaviour = behaviour or Behaviour()
+        self._records = RecordService(self._store, load_schema(), self.behaviour)
         if seed:
             self._records.load_seed(seed)
         self.auth_config = auth or AuthConfig()

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .auth import AuthConfig
+from .behaviour import Behaviour
 from .double import NetSuiteDouble
 from .faults import FaultConfig
 
@@ -56,6 +57,7 @@ class NetSuiteDoubleProcess:
         concurrency_limit: int | None = None,
         faults: FaultConfig | None = None,
         auth: AuthConfig | None = None,
+        behaviour: Behaviour | None = None,
     ) -> None:
         self.auth_config = auth or AuthConfig()
         self._kwargs: dict[str, Any] = {
@@ -65,6 +67,7 @@ class NetSuiteDoubleProcess:
             "concurrency_limit": concurrency_limit,
             "faults": faults,
             "auth": self.auth_config,
+            "behaviour": behaviour,
         }
         self._process: multiprocessing.process.BaseProcess | None = None
         self._conn: Connection | None = None
