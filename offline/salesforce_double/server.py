@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from .auth import Authenticator
 from .faults import SalesforceFaults
+from .metadata import FieldMeta, load_fields
 from .org import OVERLAY_FILE, Org
 from .rest import Request, SalesforceApi
 from .tls import ensure_certificates
@@ -30,7 +31,8 @@ class SalesforceDouble:
 
     Get a token the way the product does (POST a RS256 JWT to ``/services/oauth2/token``), then
     ``Salesforce(instance_url=..., session_id=token)``. ``faults`` may be mutated or replaced
-    while the double runs.
+    while the double runs. Fields the project's sfdx source defines (``metadata``, by default
+    read from ``salesforce/``) take their types, lengths and picklists from it.
     """
 
     def __init__(
@@ -43,12 +45,18 @@ class SalesforceDouble:
         public_key_pem: str | None = None,
         session_ttl_s: int = 7200,
         faults: SalesforceFaults | None = None,
+        metadata: dict[str, dict[str, FieldMeta]] | None = None,
     ) -> None:
         self.state_dir = Path(state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.faults = faults if faults is not None else SalesforceFaults()
         self._tls = ensure_certificates(self.state_dir)
-        self._org = Org(snapshot, self.state_dir / OVERLAY_FILE, username=username)
+        self._org = Org(
+            snapshot,
+            self.state_dir / OVERLAY_FILE,
+            username=username,
+            metadata=load_fields() if metadata is None else metadata,
+        )
         self._base_url = ""
         self._auth = Authenticator(
             org_id=self._org.org_id,
