@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
+
+from offline.wire.server import LoopbackServer
 
 from .auth import AuthConfig, Authenticator
 from .behaviour import Behaviour
@@ -12,7 +13,7 @@ from .faults import FaultConfig
 from .records import RecordService
 from .routes import Application
 from .schema import load_schema
-from .server import DoubleHTTPServer, Gateway
+from .server import Gateway, Handler
 from .store import Store
 
 DB_NAME = "netsuite.sqlite3"
@@ -51,8 +52,7 @@ class NetSuiteDouble:
         self._gateway.latency_s = latency_s
         self._gateway.concurrency_limit = concurrency_limit
         self._gateway.faults = faults or FaultConfig()
-        self._server: DoubleHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: LoopbackServer | None = None
         self._last_base_url = "http://127.0.0.1"
 
     # --- lifecycle ------------------------------------------------------------------------------
@@ -62,17 +62,11 @@ class NetSuiteDouble:
         if self._server is not None:
             return self.base_url
         self._gateway.stopping.clear()
-        server = DoubleHTTPServer(("127.0.0.1", port), self._gateway)
+        server = LoopbackServer(port, Handler, self._gateway)
         self._server = server
-        self._last_base_url = f"http://127.0.0.1:{server.server_address[1]}"
+        self._last_base_url = f"http://127.0.0.1:{server.port}"
         self._gateway.base_url = self._last_base_url
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.01},
-            name="netsuite-double",
-            daemon=True,
-        )
-        self._thread.start()
+        server.start("netsuite-double")
         return self._last_base_url
 
     def stop(self) -> None:
@@ -81,12 +75,7 @@ class NetSuiteDouble:
         if server is None:
             return
         self._gateway.stopping.set()
-        server.shutdown()
-        server.close_connections()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        server.stop()
 
     def close(self) -> None:
         """Stop and release the database connection."""

@@ -59,7 +59,9 @@ class Request:
 
     def prefers(self, token: str) -> bool:
         """Whether the RFC 7240 ``Prefer`` header carries ``token``."""
-        values = (p.split(";")[0].strip().lower() for p in self.headers.get("prefer", "").split(","))
+        values = (
+            p.split(";")[0].strip().lower() for p in self.headers.get("prefer", "").split(",")
+        )
         return token in values
 
 
@@ -145,8 +147,7 @@ def _check_params(request: Request, allowed: frozenset[str]) -> None:
             )
         if name in _BOOLEAN_PARAMS and value.lower() not in ("true", "false"):
             raise errors.invalid_parameter(
-                f"Invalid value for the query parameter {name}: {value}. "
-                "Use true or false.",
+                f"Invalid value for the query parameter {name}: {value}. Use true or false.",
                 errorQueryParam=name,
             )
 
@@ -220,8 +221,11 @@ class Application:
         earlier = self.jobs.by_key(key)
         if earlier is not None:
             location = {**applied, "Location": jobs.job_url(request.base_url, earlier)}
-            return Response(400, {**location, "Content-Type": ERROR_CONTENT_TYPE},
-                            json.dumps(errors.idempotency_conflict(key or "").body).encode())
+            return Response(
+                400,
+                {**location, "Content-Type": ERROR_CONTENT_TYPE},
+                json.dumps(errors.idempotency_conflict(key or "").body).encode(),
+            )
         try:
             result = self.record(request, target)
         except NetSuiteError as exc:
@@ -292,7 +296,8 @@ class Application:
                 return Response.json(200, listing, COLLECTION)
             _check_params(request, _RECORD_GET_PARAMS)
             fields = (
-                self._fields(request, record_type) if service.schema.has_record(record_type)
+                self._fields(request, record_type)
+                if service.schema.has_record(record_type)
                 else None
             )
             opts = ReadOptions(

@@ -535,15 +535,14 @@ class Org:
             return self._picklist(meta, name, value, bad)
         if ftype == "string" and isinstance(value, int | float) and not isinstance(value, bool):
             value = str(value)
-        if meta is not None and meta.length is not None and isinstance(value, str):
-            if len(value) > meta.length:
-                raise ApiError(
-                    400,
-                    "STRING_TOO_LONG",
-                    f"{meta.label}: data value too large: {value[:40]}... "
-                    f"(max length={meta.length})",
-                    [name],
-                )
+        too_long = meta is not None and meta.length is not None and len(str(value)) > meta.length
+        if meta is not None and isinstance(value, str) and too_long:
+            raise ApiError(
+                400,
+                "STRING_TOO_LONG",
+                f"{meta.label}: data value too large: {value[:40]}... (max length={meta.length})",
+                [name],
+            )
         return value
 
     @staticmethod
