@@ -110,7 +110,9 @@ class Payload:
             return self._enum(spec, value, path)
         return self._scalar(spec, value, path)
 
-    def _items(self, spec: Field, value: Any, path: str, convert: Callable) -> list[Any]:
+    def _items(
+        self, spec: Field, value: Any, path: str, convert: Callable[[Field, Any, str], Any]
+    ) -> list[Any]:
         if not isinstance(value, dict) or not isinstance(value.get("items", []), list):
             raise errors.invalid_value(json.dumps(value), spec.name, path)
         return [

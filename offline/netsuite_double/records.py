@@ -216,7 +216,7 @@ class RecordService:
             items = renderer.items(spec, record.get(name, {"items": []}))
             return collection(renderer.href(record_type, record["id"], name), items)
 
-    def list(
+    def collection_page(
         self, record_type: str, base_url: str, limit: int, offset: int, query: str | None
     ) -> dict[str, Any]:
         """``GET /<type>``: ids only, paged; ``q`` supports ``<field> IS "<value>"``."""
@@ -396,8 +396,10 @@ class RecordService:
                 return True
             if kind == "refs" and points_here and any(r["id"] == rid for r in value["items"]):
                 return True
-            if kind == "sublist" and any(
-                self._references(spec.target or "", e, target, rid) for e in value["items"]
+            if (
+                spec is not None
+                and kind == "sublist"
+                and any(self._references(spec.target or "", e, target, rid) for e in value["items"])
             ):
                 return True
         return False

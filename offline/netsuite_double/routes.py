@@ -290,7 +290,7 @@ class Application:
             if key is None:
                 _check_params(request, _LIST_PARAMS)
                 limit, offset = _page(request)
-                listing = service.list(
+                listing = service.collection_page(
                     record_type, request.base_url, limit, offset, request.param("q")
                 )
                 return Response.json(200, listing, COLLECTION)

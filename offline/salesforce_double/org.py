@@ -360,8 +360,8 @@ class Org:
                     rel = fname[:-2]
                 else:
                     continue
-                values = [r.get(fname) for r in obj.records if r.get(fname) is not None]
-                if not values or not all(is_id(v) for v in values):
+                values = [str(r[fname]) for r in obj.records if is_id(r.get(fname))]
+                if not values or len(values) != sum(r.get(fname) is not None for r in obj.records):
                     continue
                 targets = set().union(*(by_prefix.get(v[:3], set()) for v in values))
                 if len(targets) == 1 and rel.lower() not in obj.parents:

@@ -158,8 +158,8 @@ class SalesforceApi:
             if entry["kind"] == "composite" and req.method == "POST":
                 resp = self._composite(version, _json_body(req.body), entry, tx)
             else:
-                body = _json_body(req.body) if req.body else None
-                resp = self._route(req.method, version, rest, params, req.headers, body, tx)
+                payload = _json_body(req.body) if req.body else None
+                resp = self._route(req.method, version, rest, params, req.headers, payload, tx)
         except ApiError as e:
             tx.rollback()
             resp = _error(e)

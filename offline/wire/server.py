@@ -63,7 +63,7 @@ class LoopbackServer(ThreadingHTTPServer):
         with self._lock:
             self._connections.add(conn)
         try:
-            self.RequestHandlerClass(conn, client_address, self)
+            self.RequestHandlerClass(conn, client_address, self)  # type: ignore[arg-type]
         except (ssl.SSLError, OSError):
             pass
         finally:
