@@ -36,6 +36,9 @@ class Jobs:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        #: Held while a request with an idempotency key runs, so two requests with one key
+        #: can never both run: the second waits, then finds the first one's job.
+        self.keyed = threading.Lock()
         self._ids = itertools.count(1)
         self._jobs: dict[str, Job] = {}
         self._by_key: dict[str, str] = {}

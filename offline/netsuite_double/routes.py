@@ -217,6 +217,12 @@ class Application:
     def run_async(self, request: Request, target: Route) -> Response:
         """Run the request now and answer 202 with the job that holds its response (§1.7.3)."""
         key = request.headers.get("x-netsuite-idempotency-key")
+        if not key:
+            return self._run_job(request, target, None)
+        with self.jobs.keyed:
+            return self._run_job(request, target, key)
+
+    def _run_job(self, request: Request, target: Route, key: str | None) -> Response:
         applied = {"Preference-Applied": "respond-async"}
         earlier = self.jobs.by_key(key)
         if earlier is not None:
