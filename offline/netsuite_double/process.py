@@ -5,7 +5,8 @@ hundreds of Map-iteration threads: a 100 ms latency then takes 108 ms, and the d
 competes with the product's. In a child process it keeps its own clock, as NetSuite does.
 
 :class:`NetSuiteDoubleProcess` offers the part of :class:`NetSuiteDouble`'s API the offline
-stack and the benches use (start, stop, stats, dump, load_seed, auth_config), over a pipe.
+stack and the benches use (start, stop, stats, dump, load_seed, auth_config), over a pipe; its
+faults and behaviour knobs are fixed at construction.
 The child is spawned (not forked from a process full of threads), so, as with any spawned
 multiprocessing child, a script using it needs an ``if __name__ == "__main__":`` guard.
 """
