@@ -48,15 +48,16 @@ _REQUIRED = {
 # Seed keys accepted for a table under another name (customer.terms references "term").
 _SEED_ALIASES = {"terms": "term"}
 
-# The REST record types of items (REST API Browser 2026.1): each reads the shared ``item``
-# table, restricted to its own ``itemType``. ``item`` itself is a SuiteQL table, not a REST
-# record type (docs/reference/netsuite.md §5.0).
+# The item record types of the REST API Browser 2026.1 record list: each reads the shared
+# ``item`` table, restricted to its own ``itemType``. ``item`` itself is a SuiteQL table, not a
+# REST record type (docs/reference/netsuite.md §5.0).
 ITEM_RECORD_TYPES = {
     name.lower(): name
     for name in (
         "assemblyItem",
         "descriptionItem",
         "discountItem",
+        "downloadItem",
         "giftCertificateItem",
         "inventoryItem",
         "itemGroup",
@@ -71,11 +72,13 @@ ITEM_RECORD_TYPES = {
         "otherChargeResaleItem",
         "otherChargeSaleItem",
         "paymentItem",
+        "salesTaxItem",
         "serializedAssemblyItem",
         "serializedInventoryItem",
         "servicePurchaseItem",
         "serviceResaleItem",
         "serviceSaleItem",
+        "shipItem",
         "subtotalItem",
     )
 }
