@@ -31,7 +31,7 @@ VERSIONS_PATH = re.compile(r"^/services/data/?$")
 # than the org's release does not exist there: 404 NOT_FOUND (REST API Developer Guide, "Status
 # Codes and Error Responses").
 OLDEST_SUPPORTED_VERSION = (31, 0)
-LATEST_VERSION = (66, 0)
+LATEST_VERSION = (68, 0)  # Winter '27
 REFERENCE = re.compile(r"@\{([A-Za-z0-9_]+)((?:\.[A-Za-z0-9_]+|\[\d+\])*)\}")
 REFERENCE_ID = re.compile(r"^[A-Za-z0-9_]+$")
 QUERY_PATH = re.compile(r"^/(query|queryAll)/?$")
