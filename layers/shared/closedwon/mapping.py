@@ -8,11 +8,19 @@ tutorials (reference/netsuite.md §1.5, DEVREL-1).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from decimal import Context, Decimal, localcontext
 from typing import Any
 
+from closedwon.amendment import (
+    Action,
+    ChangeOrderPlan,
+    DraftUpdate,
+    NetSuiteLine,
+    SubscriptionState,
+)
 from closedwon.config import MappingConfig
 from closedwon.deal import Address, Contact, Deal, Line, Package
 from closedwon.deal.pricing import (
@@ -435,3 +443,125 @@ REPLACED_SUBLISTS = {
     "subscriptionPlan": ["member"],
     "priceBook": ["priceInterval"],
 }
+
+
+# -- 9.2 amendments: change orders and draft updates ------------------------------------------------
+
+
+def package_subscription_eid(opportunity_id: str, root_line_id: str) -> str:
+    """The subscription the product created for one package of a deal (§4 row 8)."""
+    return f"SF-SUB-{opportunity_id}-{root_line_id}"
+
+
+def change_order_eid(order: ChangeOrderPlan) -> str:
+    """``SF-CO-<AmendOppId18>-<rootLineId18>-<MP|TM>``, ``-<YYYYMMDD>`` when several dates."""
+    eid = f"SF-CO-{order.opportunity_id}-{order.root_line_id}-{order.action.value}"
+    return f"{eid}-{order.effective_date:%Y%m%d}" if order.dated else eid
+
+
+def change_order(order: ChangeOrderPlan) -> dict[str, Any]:
+    """A MODIFY_PRICING (UPSELL_DOWNSELL, new absolute quantities) or TERMINATE change order.
+
+    ``quantityNew`` is the new total quantity, as CPQ's amendment ``SBQQ__Quantity__c`` is
+    (docs/reference/amendments-and-custom-fields.md §B.5 ❓); ``subLine`` items are matched by
+    ``sequence``, the line's ``lineNumber`` (§B.3 ❓).
+    """
+    body: dict[str, Any] = {
+        "action": order.action.name,
+        "subscription": ref(order.subscription_id),
+        "effectiveDate": order.effective_date.isoformat(),
+    }
+    if order.action is Action.MODIFY_PRICING:
+        body["modificationType"] = "UPSELL_DOWNSELL"
+        items = [
+            {"sequence": str(number), "apply": True, "quantityNew": float(quantity)}
+            for number, quantity in order.lines
+        ]
+    else:
+        items = [{"sequence": str(number), "apply": True} for number, _ in order.lines]
+    body["subLine"] = {"items": items}
+    return body
+
+
+def change_order_differences(order: ChangeOrderPlan, record: dict[str, Any]) -> list[str]:
+    """How an existing change order with this externalId differs from the plan (empty: same).
+
+    A replay finds its own change order and writes nothing; one that exists with other values
+    means the amendment changed after it was applied, which a person must decide (§9.2).
+    """
+    eid = change_order_eid(order)
+    differences = []
+    if _status_id(record.get("action")) != order.action.name:
+        differences.append(f"{eid}: action {_status_id(record.get('action'))} in NetSuite")
+    if str(record.get("effectiveDate") or "")[:10] != order.effective_date.isoformat():
+        differences.append(
+            f"{eid}: effective {str(record.get('effectiveDate'))[:10]} in NetSuite, "
+            f"{order.effective_date.isoformat()} on the amendment"
+        )
+    sent = {str(n): q for n, q in order.lines}
+    have = {
+        str(item.get("sequence")): item.get("quantityNew")
+        for item in (record.get("subLine") or {}).get("items", [])
+        if item.get("apply", True)
+    }
+    if set(have) != set(sent):
+        differences.append(
+            f"{eid}: lines {', '.join(sorted(have)) or 'none'} in NetSuite, "
+            f"{', '.join(sorted(sent))} on the amendment"
+        )
+    elif order.action is Action.MODIFY_PRICING:
+        for number, quantity in sent.items():
+            if have[number] is None or Decimal(str(have[number])) != quantity:
+                differences.append(
+                    f"{eid}: line {number} quantity {have[number]} in NetSuite, "
+                    f"{format(quantity.normalize(), 'f')} on the amendment"
+                )
+    return differences
+
+
+def draft_quantities(update: DraftUpdate) -> dict[str, Any]:
+    """The PATCH that sets a DRAFT subscription's quantities in place (no change order)."""
+    return {
+        "priceInterval": {
+            "items": [
+                {"subscriptionPlanLineNumber": number, "quantity": float(quantity)}
+                for number, quantity in update.quantities
+            ]
+        }
+    }
+
+
+#: Fields read of an original subscription before an amendment changes it.
+SUBSCRIPTION_AMENDMENT_FIELDS = [
+    "id",
+    SUBSCRIPTION_STATUS_FIELD,
+    "startDate",
+    "endDate",
+    "subscriptionLine",
+]
+
+
+def subscription_state(record: dict[str, Any]) -> SubscriptionState:
+    """What an expanded subscription record says about its status, dates and lines."""
+    lines = tuple(
+        NetSuiteLine(
+            number=line_number(line),
+            quantity=Decimal(str(line.get("quantity") or 0)),
+            status=_status_id(line.get("status")),
+        )
+        for line in subscription_lines(record)
+    )
+    return SubscriptionState(
+        id=str(record["id"]),
+        status=subscription_status(record),
+        start_date=_date_or_none(record.get("startDate")),
+        end_date=_date_or_none(record.get("endDate")),
+        lines=lines,
+    )
+
+
+def _date_or_none(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
