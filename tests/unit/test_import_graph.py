@@ -24,6 +24,8 @@ CORE = {
     "countries",
     "settings",
     "salesforce_ids",
+    "lifecycle",
+    "amendment",
 }
 ADAPTERS = ("closedwon.salesforce", "closedwon.netsuite")
 

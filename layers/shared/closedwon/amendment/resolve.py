@@ -49,9 +49,7 @@ def resolve_amendment(
     first_line_of = _first_quote_lines(subscriptions)
     positions = _positions(lineage_lines, problems)
     by_key = {line_key(raw.get("Id")): raw for raw in lines}
-    summed: dict[tuple[str, str, int, dt.date], list[tuple[str, Decimal, Decimal]]] = defaultdict(
-        list
-    )
+    summed: dict[Position, list[tuple[str, Decimal, Decimal, dt.date | None]]] = defaultdict(list)
     new_lines: list[str] = []
     for raw in lines:
         key = line_key(raw.get("Id"))
@@ -60,6 +58,8 @@ def resolve_amendment(
         if change is None:
             continue
         quantity, prior, start = change
+        if start is None and not raw.get("SBQQ__UpgradedSubscription__c"):
+            continue
         upgraded = raw.get("SBQQ__UpgradedSubscription__c")
         if raw.get("SBQQ__UpgradedAsset__c"):
             problems.add(
@@ -72,7 +72,7 @@ def resolve_amendment(
             if isinstance(position, Problem):
                 problems.add(position)
                 continue
-            summed[(*position, start)].append((key, prior, quantity))
+            summed[position].append((key, prior, quantity, start))
         elif raw.get("SBQQ__Existing__c"):
             problems.add(
                 where.at("SBQQ__UpgradedSubscription__c").problem(
@@ -90,23 +90,29 @@ def resolve_amendment(
             new_lines.append(key)
     if problems:
         raise InvalidDeal(problems.texts(), record=f"Opportunity {opp_id}")
-    changes = tuple(
-        LineChange(
-            opportunity_id=origin,
-            root_line_id=root,
-            line_number=number,
-            prior_quantity=sum((p for _, p, _ in parts), Decimal(0)),
-            quantity=sum((q for _, _, q in parts), Decimal(0)),
-            start_date=start,
-            amendment_line_ids=tuple(k for k, _, _ in parts),
+    changes = []
+    for (origin, root, number), parts in summed.items():
+        prior = sum((p for _, p, _, _ in parts), Decimal(0))
+        quantity = sum((q for _, _, q, _ in parts), Decimal(0))
+        dates = [d for _, _, _, d in parts if d is not None]
+        if quantity == prior or not dates:
+            continue
+        changes.append(
+            LineChange(
+                opportunity_id=origin,
+                root_line_id=root,
+                line_number=number,
+                prior_quantity=prior,
+                quantity=quantity,
+                start_date=min(dates),
+                amendment_line_ids=tuple(k for k, _, _, _ in parts),
+            )
         )
-        for (origin, root, number, start), parts in summed.items()
-    )
     return Amendment(
         opportunity_id=opp_id,
         contract_id=contract_id,
         contract_number=contract_number,
-        changes=tuple(c for c in changes if c.quantity != c.prior_quantity),
+        changes=tuple(changes),
         new_line_ids=tuple(new_lines),
     )
 
@@ -118,11 +124,12 @@ def _line_change(
     quote: dict[str, Any],
     window: DateWindow,
     problems: Problems,
-) -> tuple[Decimal, Decimal, dt.date] | None:
-    """``(quantity, prior quantity, start date)`` of a line that changes something, else None.
+) -> tuple[Decimal, Decimal, dt.date | None] | None:
+    """``(quantity, prior quantity, start date)`` of a billable line, None when invalid.
 
-    An existing line whose quantity equals its prior quantity changes nothing (§9.2) and is not
-    checked further.
+    An existing line whose quantity equals its prior quantity changes nothing (§9.2): it is not
+    checked further and has no start date, but its quantities still count in the sum of the
+    uncombined subscriptions of one NetSuite line.
     """
     if not raw.get("SBQQ__ChargeType__c"):
         return None
@@ -137,7 +144,7 @@ def _line_change(
         )
     )
     if existing and quantity is not None and quantity == (prior or Decimal(0)):
-        return None
+        return quantity, quantity, None
     if quantity is not None and (quantity < 0 or (quantity == 0 and not existing)):
         found.add(
             where.at("SBQQ__Quantity__c").problem(
