@@ -459,12 +459,13 @@ def change_order_eid(order: ChangeOrderPlan) -> str:
     return f"{eid}-{order.effective_date:%Y%m%d}" if order.dated else eid
 
 
-def change_order(order: ChangeOrderPlan) -> dict[str, Any]:
-    """A MODIFY_PRICING (UPSELL_DOWNSELL, new absolute quantities) or TERMINATE change order.
+def change_order(order: ChangeOrderPlan, config: MappingConfig) -> dict[str, Any]:
+    """A MODIFY_PRICING (UPSELL_DOWNSELL) or TERMINATE change order.
 
-    ``quantityNew`` is the new total quantity, as CPQ's amendment ``SBQQ__Quantity__c`` is
-    (docs/reference/amendments-and-custom-fields.md §B.5 ❓); ``subLine`` items are matched by
-    ``sequence``, the line's ``lineNumber`` (§B.3 ❓).
+    ``quantityNew`` is the new total quantity, as CPQ's amendment ``SBQQ__Quantity__c`` is, or
+    the change when ``netsuite.quantity_new`` is "delta" (docs/reference/
+    amendments-and-custom-fields.md §B.5 ❓); ``subLine`` items are matched by ``sequence``, the
+    line's ``lineNumber`` (§B.3 ❓).
     """
     body: dict[str, Any] = {
         "action": order.action.name,
@@ -473,17 +474,26 @@ def change_order(order: ChangeOrderPlan) -> dict[str, Any]:
     }
     if order.action is Action.MODIFY_PRICING:
         body["modificationType"] = "UPSELL_DOWNSELL"
+        delta = config.netsuite.quantity_new == "delta"
         items = [
-            {"sequence": str(number), "apply": True, "quantityNew": float(quantity)}
-            for number, quantity in order.lines
+            {
+                "sequence": str(number),
+                "apply": True,
+                "quantityNew": float(quantity - prior if delta else quantity),
+            }
+            for number, quantity, prior in order.lines
         ]
     else:
-        items = [{"sequence": str(number), "apply": True} for number, _ in order.lines]
+        items = [{"sequence": str(number), "apply": True} for number, _, _ in order.lines]
+        if order.at_start_of_day:
+            body["terminateAtStartOfDay"] = True
     body["subLine"] = {"items": items}
     return body
 
 
-def change_order_differences(order: ChangeOrderPlan, record: dict[str, Any]) -> list[str]:
+def change_order_differences(
+    order: ChangeOrderPlan, record: dict[str, Any], config: MappingConfig
+) -> list[str]:
     """How an existing change order with this externalId differs from the plan (empty: same).
 
     A replay finds its own change order and writes nothing; one that exists with other values
@@ -498,7 +508,10 @@ def change_order_differences(order: ChangeOrderPlan, record: dict[str, Any]) -> 
             f"{eid}: effective {str(record.get('effectiveDate'))[:10]} in NetSuite, "
             f"{order.effective_date.isoformat()} on the amendment"
         )
-    sent = {str(n): q for n, q in order.lines}
+    sent = {
+        str(item["sequence"]): item.get("quantityNew")
+        for item in change_order(order, config)["subLine"]["items"]
+    }
     have = {
         str(item.get("sequence")): item.get("quantityNew")
         for item in (record.get("subLine") or {}).get("items", [])
@@ -511,12 +524,19 @@ def change_order_differences(order: ChangeOrderPlan, record: dict[str, Any]) -> 
         )
     elif order.action is Action.MODIFY_PRICING:
         for number, quantity in sent.items():
-            if have[number] is None or Decimal(str(have[number])) != quantity:
+            if have[number] is None or Decimal(str(have[number])) != Decimal(str(quantity)):
                 differences.append(
-                    f"{eid}: line {number} quantity {have[number]} in NetSuite, "
-                    f"{format(quantity.normalize(), 'f')} on the amendment"
+                    f"{eid}: line {number} quantity {_number(have[number])} in NetSuite, "
+                    f"{_number(quantity)} on the amendment"
                 )
     return differences
+
+
+def _number(value: Any) -> str:
+    try:
+        return format(Decimal(str(value)).normalize(), "f")
+    except ArithmeticError:
+        return str(value)[:20]
 
 
 def draft_quantities(update: DraftUpdate) -> dict[str, Any]:

@@ -22,10 +22,12 @@ from closedwon.amendment import (
     SubscriptionState,
 )
 from closedwon.amendment.plan import plan_amendment
+from closedwon.config import parse_mapping_config
 from closedwon.errors import InvalidDeal
 from tests.unit.amendment.records import AMEND_OPP, CONTRACT, ORIGINAL_OPP, ROOT, SUPPORT
 
 JULY = dt.date(2026, 7, 1)
+CONFIG = parse_mapping_config({})
 
 
 def change(root: str, number: int, prior: int, quantity: int, start: dt.date = JULY) -> LineChange:
@@ -66,7 +68,7 @@ def test_given_an_upsell_and_a_cancel_when_planned_then_one_change_order_each() 
     )
     mp, tm = result.change_orders
     assert mapping.change_order_eid(mp) == f"SF-CO-{AMEND_OPP}-{ROOT}-MP"
-    assert mapping.change_order(mp) == {
+    assert mapping.change_order(mp, CONFIG) == {
         "action": "MODIFY_PRICING",
         "subscription": {"id": "11"},
         "effectiveDate": "2026-07-01",
@@ -75,7 +77,7 @@ def test_given_an_upsell_and_a_cancel_when_planned_then_one_change_order_each() 
     }
     assert mapping.change_order_eid(tm) == f"SF-CO-{AMEND_OPP}-{SUPPORT}-TM"
     # The cancellation starts July 1st: the line is billed up to the end of June 30th.
-    assert mapping.change_order(tm) == {
+    assert mapping.change_order(tm, CONFIG) == {
         "action": "TERMINATE",
         "subscription": {"id": "12"},
         "effectiveDate": "2026-06-30",
@@ -90,7 +92,10 @@ def test_given_two_lines_of_one_subscription_when_planned_then_one_change_order_
         {(ORIGINAL_OPP, ROOT): state("11", l1=1, l2=40)},
     )
     [order] = result.change_orders
-    assert order.lines == ((1, Decimal(2)), (2, Decimal(30))) and not order.dated
+    assert (
+        order.lines == ((1, Decimal(2), Decimal(1)), (2, Decimal(30), Decimal(40)))
+        and not order.dated
+    )
 
 
 def test_given_one_action_on_two_dates_when_planned_then_the_eids_carry_the_date() -> None:
@@ -165,10 +170,10 @@ def test_given_the_change_order_exists_with_other_values_then_the_differences_ar
     [order] = plan(
         amendment(change(ROOT, 2, 40, 50)), {(ORIGINAL_OPP, ROOT): state("11", l1=1, l2=40)}
     ).change_orders
-    same = {**mapping.change_order(order), "action": {"id": "MODIFY_PRICING"}}
-    assert mapping.change_order_differences(order, same) == []
+    same = {**mapping.change_order(order, CONFIG), "action": {"id": "MODIFY_PRICING"}}
+    assert mapping.change_order_differences(order, same, CONFIG) == []
     other = {**same, "subLine": {"items": [{"sequence": "2", "apply": True, "quantityNew": 60}]}}
-    assert mapping.change_order_differences(order, other) == [
+    assert mapping.change_order_differences(order, other, CONFIG) == [
         f"SF-CO-{AMEND_OPP}-{ROOT}-MP: line 2 quantity 60 in NetSuite, 50 on the amendment"
     ]
     assert Action.TERMINATE.value == "TM"
@@ -199,3 +204,18 @@ def test_given_an_expanded_subscription_record_then_its_state_is_read() -> None:
         dt.date(2026, 12, 31),
         (NetSuiteLine(1, Decimal(40), "ACTIVE"),),
     )
+
+
+def test_given_the_delta_and_start_of_day_options_then_the_orders_follow_them() -> None:
+    delta = parse_mapping_config({"netsuite": {"quantity_new": "delta"}})
+    am = amendment(change(ROOT, 2, 40, 50), change(SUPPORT, 1, 5, 0))
+    subs = {
+        (ORIGINAL_OPP, ROOT): state("11", l1=1, l2=40),
+        (ORIGINAL_OPP, SUPPORT): state("12", l1=5),
+    }
+    mp, tm = plan_amendment(
+        am, subs, mapping.package_subscription_eid, terminate_at_start_of_day=True
+    ).change_orders
+    assert mapping.change_order(mp, delta)["subLine"]["items"][0]["quantityNew"] == 10.0
+    body = mapping.change_order(tm, delta)
+    assert (body["effectiveDate"], body["terminateAtStartOfDay"]) == ("2026-07-01", True)

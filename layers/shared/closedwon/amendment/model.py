@@ -86,11 +86,13 @@ class ChangeOrderPlan:
     subscription_id: str
     action: Action
     effective_date: dt.date
-    #: ``(lineNumber, new quantity)``; the quantity is unused by TERMINATE.
-    lines: tuple[tuple[int, Decimal], ...]
+    #: ``(lineNumber, new quantity, prior quantity)``; quantities are unused by TERMINATE.
+    lines: tuple[tuple[int, Decimal, Decimal], ...]
     #: True when this subscription takes this action on several dates in one amendment, so the
     #: externalId carries the date too (§9.2).
     dated: bool = False
+    #: TERMINATE only: effective at the start of ``effective_date`` rather than its end.
+    at_start_of_day: bool = False
 
 
 @dataclass(frozen=True)

@@ -37,12 +37,15 @@ def plan_amendment(
     amendment: Amendment,
     subscriptions: Mapping[PackageKey, SubscriptionState | None],
     subscription_name: Callable[[str, str], str],
+    *,
+    terminate_at_start_of_day: bool = False,
 ) -> AmendmentPlan:
     """The change orders and draft updates, or InvalidDeal naming every problem.
 
     ``subscriptions`` holds what NetSuite has for each original package the amendment changes
     (None when absent); ``subscription_name`` gives a package's subscription externalId for
-    messages.
+    messages. A cancellation starting on day D is a TERMINATE dated D - 1 (it takes effect at
+    the end of its day), or dated D at the start of the day when ``terminate_at_start_of_day``.
     """
     problems = Problems()
     contract = amendment.contract_number or amendment.contract_id
@@ -63,7 +66,7 @@ def plan_amendment(
         _check(change, state, subscription_name(*change.package_key), problems)
     if problems:
         raise InvalidDeal(problems.texts(), record=f"Opportunity {amendment.opportunity_id}")
-    return _plan(amendment, subscriptions)
+    return _plan(amendment, subscriptions, terminate_at_start_of_day)
 
 
 def _keys(changes: tuple[LineChange, ...]) -> list[PackageKey]:
@@ -119,7 +122,9 @@ def _check(change: LineChange, state: SubscriptionState, name: str, problems: Pr
 
 
 def _plan(
-    amendment: Amendment, subscriptions: Mapping[PackageKey, SubscriptionState | None]
+    amendment: Amendment,
+    subscriptions: Mapping[PackageKey, SubscriptionState | None],
+    terminate_at_start_of_day: bool,
 ) -> AmendmentPlan:
     orders: dict[tuple[PackageKey, Action, dt.date], list[LineChange]] = defaultdict(list)
     drafts: dict[PackageKey, dict[int, Decimal]] = defaultdict(dict)
@@ -138,16 +143,19 @@ def _plan(
         state = subscriptions[key]
         assert state is not None
         start = changes[0].start_date
+        at_start = action is Action.TERMINATE and terminate_at_start_of_day
         change_orders.append(
             ChangeOrderPlan(
                 opportunity_id=amendment.opportunity_id,
                 root_line_id=key[1],
                 subscription_id=state.id,
                 action=action,
-                # TERMINATE takes effect at the end of its day: the day before the change starts.
-                effective_date=start if action is Action.MODIFY_PRICING else _day_before(start),
-                lines=tuple(sorted((c.line_number, c.quantity) for c in changes)),
+                effective_date=(
+                    start if action is Action.MODIFY_PRICING or at_start else _day_before(start)
+                ),
+                lines=tuple(sorted((c.line_number, c.quantity, c.prior_quantity) for c in changes)),
                 dated=dates[(key, action)] > 1,
+                at_start_of_day=at_start,
             )
         )
     draft_updates = []
