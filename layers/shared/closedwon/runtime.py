@@ -49,10 +49,13 @@ def env(name: str, default: str | None = None) -> str:
 @once
 def _secrets() -> SecretsProvider:
     """One provider (one boto3 client, one cache) per container; ``parameters.get_secret``'s own
-    default provider is created by every thread that gets there first."""
+    default provider is created by every thread that gets there first. Its client comes from
+    boto3's default session, like every other client here: a session of its own would load
+    the SDK's endpoint and retry data a second time on every cold start."""
+    import boto3
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
-    return SecretsProvider()
+    return SecretsProvider(boto3_client=boto3.client("secretsmanager"))
 
 
 def secret(name_env: str) -> dict[str, Any]:
