@@ -15,6 +15,7 @@ SAM := $(SAM_VENV)/bin/sam
 SAM_STAMP := $(SAM_VENV)/.installed
 PIP_INSTALL := python -m pip install --quiet --disable-pip-version-check --require-hashes
 BUILD_DIR := .aws-sam/build
+export SAM_CLI_TELEMETRY := 0
 
 .PHONY: demo test lint typecheck cfn-lint bench build lock lock-check clean
 

@@ -190,6 +190,7 @@ def check_handlers(functions: Sequence[BuiltFunction], native_dir: Path) -> Iter
 
 def run_checks(build_dir: Path) -> list[str]:
     """Every finding about the artifact in ``build_dir``; empty when it may be deployed."""
+    build_dir = build_dir.resolve()
     functions = built_functions(build_dir)
     findings: list[str] = []
     if not functions:
