@@ -342,7 +342,7 @@ def ratio(figures: dict[str, Any], reference: dict[str, Any], key: str = "ms") -
     """``figures[key]`` as a multiple of the reference's."""
     if figures.get(key) is None or not reference.get(key):
         return None
-    return round(figures[key] / reference[key], 2)
+    return round(float(figures[key]) / float(reference[key]), 2)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
