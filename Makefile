@@ -72,7 +72,7 @@ LOCK_COMPILE = $(UV) pip compile --quiet --generate-hashes --python-version 3.13
 
 # Run in folder $(1), which holds the inputs (and the locks whose pins are kept).
 define compile-locks
-	cd $(1) && $(LOCK_COMPILE) --python-platform aarch64-manylinux2014 \
+	cd $(1) && $(LOCK_COMPILE) --python-platform aarch64-manylinux_2_34 \
 		layers/shared/requirements.txt -o layers/shared/requirements.lock
 	cd $(1) && $(LOCK_COMPILE) --universal -c layers/shared/requirements.lock \
 		requirements-dev.txt -o requirements-dev.lock

@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BUILD_DIR = ROOT / ".aws-sam" / "build"
 LAYER_SOURCE = ROOT / "layers" / "shared"
 LAYER_LOCK = LAYER_SOURCE / "requirements.lock"
+LAYER_MAKEFILE = LAYER_SOURCE / "Makefile"
 #: The AWS SDK for Python and what it imports: what the Lambda runtime adds to the search path.
 SDK_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3")
 _NATIVE = re.compile(r"\.so(\.\d+)*$")
@@ -104,10 +105,10 @@ def extension_module(relative: Path) -> str:
 
 def native_build(dest: Path) -> Path:
     """The layer's lock built for this machine by layers/shared/Makefile (the same recipe and
-    lock as the shipped layer, only the platform differs), reused while the lock is unchanged.
-    Returns its ``python/`` folder."""
-    stamp = dest / "lock.sha256"
-    digest = hashlib.sha256(LAYER_LOCK.read_bytes()).hexdigest()
+    lock as the shipped layer, only the platform differs), reused while neither the lock nor
+    the recipe changed. Returns its ``python/`` folder."""
+    stamp = dest / "recipe.sha256"
+    digest = hashlib.sha256(LAYER_LOCK.read_bytes() + LAYER_MAKEFILE.read_bytes()).hexdigest()
     if stamp.exists() and stamp.read_text(encoding="utf-8") == digest:
         return dest / "python"
     shutil.rmtree(dest, ignore_errors=True)
@@ -120,7 +121,7 @@ def native_build(dest: Path) -> Path:
             str(LAYER_SOURCE),
             "build-SharedLayer",
             f"ARTIFACTS_DIR={dest}",
-            f"LAYER_PLATFORM=manylinux2014_{platform.machine()}",
+            f"LAYER_ARCH={platform.machine()}",
             f"PYTHON313={sys.executable}",
         ],
         check=True,
