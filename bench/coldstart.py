@@ -389,6 +389,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, dict[str, dict[str, Any
                     changed = sorted(tree_listing(scratch / name) ^ before)[:5]
                     raise SystemExit(f"the read-only artifact changed during the runs: {changed}")
     report(results, args)
+    if any(m.get("error") for measured in results.values() for m in measured.values()):
+        raise SystemExit(1)  # a cold start that fails is not a figure
     return results
 
 
