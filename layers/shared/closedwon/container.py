@@ -47,6 +47,12 @@ class SalesforceApi:
 
         return read_deal(self.connection, opportunity_id, multi_currency=multi_currency)
 
+    def read_contract(self, contract_id: str, original_opportunity_id: str) -> dict[str, Any]:
+        """An amended contract's CPQ subscriptions and its deals' lines (one API call)."""
+        from closedwon.salesforce.reader import read_contract
+
+        return read_contract(self.connection, contract_id, original_opportunity_id)
+
     def write(self, records: list[dict[str, Any]], *, what: str) -> list[str]:
         """Update records, Opportunity first; the problems of the other records."""
         from closedwon.salesforce import write_records

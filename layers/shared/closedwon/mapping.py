@@ -551,6 +551,9 @@ def draft_quantities(update: DraftUpdate) -> dict[str, Any]:
     }
 
 
+#: A draft update replaces no sublist: ``priceInterval`` items are matched by line number.
+DRAFT_REPLACED_SUBLISTS: list[str] = []
+
 #: Fields read of an original subscription before an amendment changes it.
 SUBSCRIPTION_AMENDMENT_FIELDS = [
     "id",

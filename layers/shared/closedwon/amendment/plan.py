@@ -39,6 +39,7 @@ def plan_amendment(
     subscription_name: Callable[[str, str], str],
     *,
     terminate_at_start_of_day: bool = False,
+    applied: frozenset[LineChange] = frozenset(),
 ) -> AmendmentPlan:
     """The change orders and draft updates, or InvalidDeal naming every problem.
 
@@ -46,6 +47,8 @@ def plan_amendment(
     (None when absent); ``subscription_name`` gives a package's subscription externalId for
     messages. A cancellation starting on day D is a TERMINATE dated D - 1 (it takes effect at
     the end of its day), or dated D at the start of the day when ``terminate_at_start_of_day``.
+    The ``applied`` changes are already in NetSuite (a replay): their prior quantities are not
+    checked again, since they have already changed them.
     """
     problems = Problems()
     contract = amendment.contract_number or amendment.contract_id
@@ -63,7 +66,8 @@ def plan_amendment(
     for change in amendment.changes:
         state = subscriptions[change.package_key]
         assert state is not None
-        _check(change, state, subscription_name(*change.package_key), problems)
+        if change not in applied:
+            _check(change, state, subscription_name(*change.package_key), problems)
     if problems:
         raise InvalidDeal(problems.texts(), record=f"Opportunity {amendment.opportunity_id}")
     return _plan(amendment, subscriptions, terminate_at_start_of_day)

@@ -56,6 +56,40 @@ def read_deal(
     return {"opportunity": strip_attributes(opportunity), "lines": strip_attributes(lines)}
 
 
+def read_contract(
+    conn: SalesforceConnection, contract_id: str, original_opportunity_id: str
+) -> dict[str, Any]:
+    """The amended contract's CPQ subscriptions and its deals' lines, in ONE composite call.
+
+    Returns ``{"subscriptions": [...], "lineage": [...]}`` (MAPPING.md §9.1). With the deal's
+    read and the write-back, an amendment costs 3 Salesforce calls.
+    """
+    version = conn.settings.api_version
+    queries = {
+        "subscriptions": soql.contract_subscriptions_query(contract_id),
+        "lineage": soql.contract_lines_query(contract_id, original_opportunity_id),
+    }
+    request = {
+        "allOrNone": False,
+        "compositeRequest": [
+            {
+                "method": "GET",
+                "url": f"/services/data/v{version}/query/?{urlencode({'q': q})}",
+                "referenceId": ref,
+            }
+            for ref, q in queries.items()
+        ],
+    }
+    what = f"reading contract {contract_id}"
+    response = conn.restful("composite", method="POST", body=request, what=what)
+    results = {r["referenceId"]: r for r in response["compositeResponse"]}
+    for ref in queries:
+        raise_for_subresponse(results[ref]["httpStatusCode"], results[ref]["body"], what)
+    return {
+        ref: strip_attributes(_all_records(conn, results[ref]["body"], what)) for ref in queries
+    }
+
+
 def _all_records(
     conn: SalesforceConnection, result: dict[str, Any], what: str
 ) -> list[dict[str, Any]]:

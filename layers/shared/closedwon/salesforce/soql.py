@@ -74,6 +74,45 @@ QUOTE_LINE_FIELDS = (
 )
 
 
+#: The contract an amendment or a renewal opportunity changes (MAPPING.md §9), and the
+#: contract's own opportunity, so the second read call needs nothing from the first's records.
+OPPORTUNITY_CONTRACT_FIELDS = (
+    "SBQQ__AmendedContract__c",
+    "SBQQ__AmendedContract__r.ContractNumber",
+    "SBQQ__AmendedContract__r.SBQQ__Opportunity__c",
+    "SBQQ__RenewedContract__c",
+    "SBQQ__RenewedContract__r.ContractNumber",
+    "SBQQ__RenewedContract__r.SBQQ__Opportunity__c",
+)
+#: What an amendment line says it changes (docs/reference/amendments-and-custom-fields.md §A.3).
+QUOTE_LINE_AMENDMENT_FIELDS = (
+    "SBQQ__PriorQuantity__c",
+    "SBQQ__UpgradedSubscription__c",
+    "SBQQ__UpgradedAsset__c",
+    "SBQQ__Existing__c",
+    "SBQQ__UnproratedNetPrice__c",
+    "SBQQ__DefaultSubscriptionTerm__c",
+    "SBQQ__EffectiveEndDate__c",
+)
+#: A CPQ subscription and the revision chain back to the quote line that generated it (§A.4).
+SUBSCRIPTION_FIELDS = (
+    "Id",
+    "SBQQ__Contract__c",
+    "SBQQ__QuoteLine__c",
+    "SBQQ__RevisedSubscription__c",
+    "SBQQ__Quantity__c",
+)
+#: The lines of a contract's earlier deals: enough to rebuild their packages (§3).
+LINEAGE_LINE_FIELDS = (
+    "Id",
+    "SBQQ__Quote__c",
+    "SBQQ__Quote__r.SBQQ__Opportunity2__c",
+    "SBQQ__Number__c",
+    "SBQQ__ChargeType__c",
+    "SBQQ__RequiredBy__c",
+)
+
+
 def _with_currency(fields: tuple[str, ...], multi_currency: bool) -> tuple[str, ...]:
     return (*fields, "CurrencyIsoCode") if multi_currency else fields
 
@@ -82,6 +121,7 @@ def opportunity_query(opportunity_id: str, *, multi_currency: bool) -> str:
     """Q1: the opportunity with its account, primary-quote header and contact roles."""
     fields = [
         *_with_currency(OPPORTUNITY_FIELDS, multi_currency),
+        *OPPORTUNITY_CONTRACT_FIELDS,
         *(f"Account.{f}" for f in ACCOUNT_FIELDS),
         *(f"SBQQ__PrimaryQuote__r.{f}" for f in _with_currency(QUOTE_FIELDS, multi_currency)),
     ]
@@ -102,12 +142,35 @@ def quote_lines_query(opportunity_id: str, *, multi_currency: bool) -> str:
     Filtered by opportunity, not by quote id, so it does not depend on Q1's result and both run in
     one composite call (1 API call) without the unverified ``@{ref.records[0]...}`` syntax.
     """
-    fields = _with_currency(QUOTE_LINE_FIELDS, multi_currency)
+    fields = _with_currency((*QUOTE_LINE_FIELDS, *QUOTE_LINE_AMENDMENT_FIELDS), multi_currency)
     return format_soql(
         f"SELECT {', '.join(fields)} FROM SBQQ__QuoteLine__c "  # noqa: S608 - constant field names
         "WHERE SBQQ__Quote__r.SBQQ__Opportunity2__c = {} AND SBQQ__Quote__r.SBQQ__Primary__c = true "
         "ORDER BY SBQQ__Number__c",
         opportunity_id,
+    )
+
+
+def contract_subscriptions_query(contract_id: str) -> str:
+    """Q3 (amendments, second call): every CPQ subscription of the contract, revisions included."""
+    return format_soql(
+        f"SELECT {', '.join(SUBSCRIPTION_FIELDS)} FROM SBQQ__Subscription__c "  # noqa: S608
+        "WHERE SBQQ__Contract__c = {} ORDER BY Id",
+        contract_id,
+    )
+
+
+def contract_lines_query(contract_id: str, original_opportunity_id: str) -> str:
+    """Q4 (second call): the primary-quote lines of the contract's original deal and of every
+    amendment of it, whose packages the contract's subscriptions were created from."""
+    return format_soql(
+        f"SELECT {', '.join(LINEAGE_LINE_FIELDS)} FROM SBQQ__QuoteLine__c "  # noqa: S608
+        "WHERE SBQQ__Quote__r.SBQQ__Primary__c = true AND "
+        "(SBQQ__Quote__r.SBQQ__Opportunity2__c = {} OR "
+        "SBQQ__Quote__r.SBQQ__Opportunity2__r.SBQQ__AmendedContract__c = {}) "
+        "ORDER BY SBQQ__Number__c",
+        original_opportunity_id,
+        contract_id,
     )
 
 

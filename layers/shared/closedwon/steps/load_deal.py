@@ -8,9 +8,11 @@ from closedwon import dlq
 from closedwon.deal import build_deal, product_codes, skip_reason
 from closedwon.errors import InvalidEvent
 from closedwon.events import parse_trigger_input
+from closedwon.lifecycle import DealKind, classify
 from closedwon.mapping import rounding_delta
 from closedwon.observability import count, logger
 from closedwon.steps.deps import Deps
+from closedwon.steps.load_amendment import amendment_summary, load_amendment, new_package_lines
 
 
 def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
@@ -41,6 +43,9 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
         "dealRef": None,
         "packageKeys": [],
         "fanOut": [],
+        "kind": None,
+        "route": "Records",
+        "amendment": None,
     }
     logger.append_keys(opportunity_id=trigger.opportunity_id)
     if len(triggers) > 1 and execution_id:
@@ -57,12 +62,23 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
     source = deps.salesforce.read_deal(
         trigger.opportunity_id, multi_currency=config.salesforce.multi_currency
     )
+    classification = classify(source["opportunity"])
     reason = skip_reason(source, config)
+    if reason and classification.kind is not DealKind.NEW and source["opportunity"].get("IsWon"):
+        reason = None  # the quote types skipped are those of new deals (MAPPING.md §9)
     if reason:
         logger.info("deal skipped", extra={"reason": reason})
         count("DealsSkipped", reason="Deal")
         return {**state, "status": "Skipped", "skipReason": reason}
 
+    state["kind"] = classification.kind.value
+    if classification.kind is DealKind.AMENDMENT:
+        amendment = load_amendment(source, classification, deps)
+        state.update(amendment)
+        source = {**source, "lines": new_package_lines(source["lines"], amendment["newLineIds"])}
+        if not any(line.get("SBQQ__ChargeType__c") for line in source["lines"]):
+            logger.info("amendment loaded", extra=amendment_summary(amendment))
+            return {**state, "route": "ChangeOrders"}
     codes = product_codes(source)
     items = deps.items.resolve(deps.netsuite, codes) if codes else {}
     deal = build_deal(source, items, config)
