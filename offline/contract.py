@@ -86,4 +86,7 @@ def netsuite_records(output: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
         add("priceBook", plan.get("priceBookExternalId"), plan.get("priceBookId"))
         sub = package.get("subscription") or {}
         add("subscription", sub.get("externalId"), sub.get("id"))
+    amendment = output.get("amendment") or {}
+    for order in amendment.get("changeOrders") or []:
+        add("subscriptionChangeOrder", order.get("externalId"), order.get("id"))
     return records

@@ -20,7 +20,7 @@ from offline.stack import ExecutionResult, OfflineStack
 class DealReport:
     event: str
     opportunityId: str | None
-    status: str  # Synced | Skipped | Failed | Unmatched
+    status: str  # Synced | Skipped | Drift | Failed | Unmatched
     error: dict[str, str] | None = None
     netsuite: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     salesforceCalls: int = 0
@@ -66,10 +66,15 @@ class Runner:
         if result.status == "SUCCEEDED" and result.output is not None:
             out = result.output
             status = "Skipped" if out.get("status") == "Skipped" else "Synced"
+            written = out.get("writeBack") or {}
+            drift = written.get("drift") if isinstance(written, dict) else None
+            if drift:
+                status = "Drift"
             return DealReport(
                 event=label,
                 opportunityId=out.get("opportunityId") or opportunity,
                 status=status,
+                error={"type": "Drift", "message": "\n".join(drift)} if drift else None,
                 netsuite=netsuite_records(out),
                 executionArn=result.arn,
                 skipReason=out.get("skipReason"),
