@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import cpq_schema
 from .errors import ApiError, not_found
 from .metadata import FieldMeta
 
@@ -263,7 +264,7 @@ class Org:
         self.writes: list[dict[str, Any]] = []
         self._objects: dict[str, SObject] = {}
         self._global_ids: dict[str, tuple[SObject, dict[str, Any]]] = {}
-        declared = snapshot.get("fields", {}) or {}
+        declared = cpq_schema.with_managed_fields(snapshot.get("fields", {}) or {})
         for name, records in (snapshot.get("records") or {}).items():
             obj = self._object(name)
             for rec in records:
@@ -286,7 +287,9 @@ class Org:
                 obj.prefixes.add(rec_id[:3])
                 self._global_ids[id_key(rec_id)] = (obj, rec)
         self._overlay: dict[str, dict[str, dict[str, Any]]] = self._load_overlay()
-        self._build_relationships(snapshot.get("relationships") or {})
+        self._build_relationships(
+            cpq_schema.with_managed_parents(snapshot.get("relationships") or {})
+        )
         for obj in self._objects.values():
             self._infer_types(obj, declared.get(obj.name))
             self._apply_metadata(obj, (metadata or {}).get(obj.name, {}))
