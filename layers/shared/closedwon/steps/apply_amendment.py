@@ -49,7 +49,7 @@ def run(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
         "amendment applied",
         extra={
             "change_orders": len(orders),
-            "created": sum(1 for o in orders if o["created"]),
+            "orders_created": sum(1 for o in orders if o["created"]),
             "draft_updates": len(records(plan, "draftUpdates")),
         },
     )
