@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from closedwon.errors import SyncError
-from tests.support import deal_source
+from tests.support import contract_source, deal_source
 
 
 class FakeSalesforce:
@@ -28,6 +28,12 @@ class FakeSalesforce:
             raise self.down
         self.reads.append(opportunity_id)
         return deal_source(self.snapshot, opportunity_id)
+
+    def read_contract(self, contract_id: str, original_opportunity_id: str) -> dict[str, Any]:
+        if self.down is not None:
+            raise self.down
+        self.reads.append(contract_id)
+        return contract_source(self.snapshot, contract_id, original_opportunity_id)
 
     def write(self, records: list[dict[str, Any]], *, what: str) -> list[str]:
         if self.down is not None:
