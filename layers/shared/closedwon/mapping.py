@@ -588,3 +588,14 @@ def _date_or_none(value: Any) -> dt.date | None:
         return dt.date.fromisoformat(str(value)[:10]) if value else None
     except ValueError:
         return None
+
+
+# -- 9.3 renewals ---------------------------------------------------------------------------------
+
+#: Fields read of a renewed contract's subscription.
+SUBSCRIPTION_RENEWAL_FIELDS = ["id", "autoRenewal"]
+
+
+def renews_automatically(record: dict[str, Any]) -> bool:
+    """Whether NetSuite starts the subscription's renewal itself (``autoRenewal``)."""
+    return record.get("autoRenewal") is True

@@ -183,6 +183,12 @@ def _start_date(
     )
 
 
+def contract_packages(lineage_lines: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """``(opportunity, package root)`` of every package of the contract's deals, in order."""
+    positions = _positions(lineage_lines, Problems())
+    return list(dict.fromkeys((opp, root) for opp, root, _ in positions.values()))
+
+
 def _first_quote_lines(subscriptions: list[dict[str, Any]]) -> dict[str, str | None]:
     """Each CPQ subscription → the quote line of the first subscription of its revision chain."""
     by_id = {normalise_id(s.get("Id")): s for s in subscriptions if normalise_id(s.get("Id"))}

@@ -13,6 +13,7 @@ from closedwon.mapping import rounding_delta
 from closedwon.observability import count, logger
 from closedwon.steps.deps import Deps
 from closedwon.steps.load_amendment import amendment_summary, load_amendment, new_package_lines
+from closedwon.steps.load_renewal import check_renewal
 
 
 def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
@@ -79,6 +80,8 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
         if not any(line.get("SBQQ__ChargeType__c") for line in source["lines"]):
             logger.info("amendment loaded", extra=amendment_summary(amendment))
             return {**state, "route": "ChangeOrders"}
+    elif classification.kind is DealKind.RENEWAL:
+        check_renewal(source, classification, deps)
     codes = product_codes(source)
     items = deps.items.resolve(deps.netsuite, codes) if codes else {}
     deal = build_deal(source, items, config)
