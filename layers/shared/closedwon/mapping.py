@@ -599,3 +599,54 @@ SUBSCRIPTION_RENEWAL_FIELDS = ["id", "autoRenewal"]
 def renews_automatically(record: dict[str, Any]) -> bool:
     """Whether NetSuite starts the subscription's renewal itself (``autoRenewal``)."""
     return record.get("autoRenewal") is True
+
+
+# -- 9.4 drift: a replayed deal compared with its subscription ------------------------------------
+
+
+def changed_by_change_orders(record: dict[str, Any]) -> bool:
+    """Whether change orders other than its activation changed an expanded subscription.
+
+    A MODIFY_PRICING adds a price interval starting on its effective date, and a TERMINATE
+    ends a line (docs/reference/amendments-and-custom-fields.md §B.4-§B.5): such a subscription
+    is owned by the contract's amendments, and the original quote no longer describes it.
+    """
+    lines = subscription_lines(record)
+    if any(_status_id(line.get("status")) in ("TERMINATED", "CLOSED") for line in lines):
+        return True
+    numbers = [
+        item.get("subscriptionPlanLineNumber")
+        for item in (record.get("priceInterval") or {}).get("items", [])
+    ]
+    return len(numbers) != len(set(numbers))
+
+
+def subscription_differences(
+    record: dict[str, Any], package: Package, external_id: str
+) -> list[str]:
+    """How an expanded subscription's lines differ from the package on the quote (per line:
+    item and quantity), one readable difference each."""
+    by_number = {line_number(line): line for line in subscription_lines(record)}
+    if not by_number:
+        return []  # a record read without its lines has nothing to compare
+    differences = []
+    for number, member in enumerate(package.members, start=1):
+        line = by_number.get(number)
+        if line is None:
+            differences.append(
+                f"{external_id}: {member.product_code} is not line {number} in NetSuite"
+            )
+            continue
+        item = _status_id(line.get("item"))
+        if item and item != member.item_id:
+            differences.append(
+                f"{external_id}: line {number} is item {item} in NetSuite, "
+                f"{member.product_code} (item {member.item_id}) on the quote"
+            )
+        quantity = Decimal(str(line.get("quantity") or 0))
+        if quantity != member.quantity:
+            differences.append(
+                f"{external_id}: {member.product_code} quantity {_number(quantity)} in NetSuite, "
+                f"{_number(member.quantity)} on the quote; change it with an amendment quote"
+            )
+    return differences

@@ -50,6 +50,10 @@ def _write_back(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
         # The subscriptions an amendment changed, then those of the products it added (§9.2).
         subscription_ids = [*map(str, amendment.get("subscriptionIds") or []), *subscription_ids]
         drift = [str(d) for d in amendment.get("drift") or []]
+    for package in records(state, "packages"):
+        subscription = package.get("subscription")
+        if isinstance(subscription, dict):
+            drift += [str(d) for d in subscription.get("drift") or []]
     status = "Drift" if drift else "Synced"
     updates = [
         record(
