@@ -2,7 +2,7 @@
 
 A CPQ org has these fields whether or not a record sets them (they come with the managed
 package), so the double serves them on any snapshot: a new-business org answers ``null`` for an
-amendment's lookups instead of INVALID_FIELD. Names and types as the package's field metadata
+amendment's lookups instead of INVALID_FIELD. Their relationships are org.py's BUILTIN_PARENTS. Names and types as the package's field metadata
 defines them (docs/reference/amendments-and-custom-fields.md §A.2-§A.4).
 """
 
@@ -38,23 +38,6 @@ FIELDS: dict[str, dict[str, str]] = {
     },
 }
 
-#: ``{object: {relationship: (foreign key, parent object)}}``
-PARENTS: dict[str, dict[str, tuple[str, str]]] = {
-    "Opportunity": {
-        "SBQQ__AmendedContract__r": ("SBQQ__AmendedContract__c", "Contract"),
-        "SBQQ__RenewedContract__r": ("SBQQ__RenewedContract__c", "Contract"),
-    },
-    "Contract": {"SBQQ__Opportunity__r": ("SBQQ__Opportunity__c", "Opportunity")},
-    "SBQQ__Subscription__c": {
-        "SBQQ__Contract__r": ("SBQQ__Contract__c", "Contract"),
-        "SBQQ__QuoteLine__r": ("SBQQ__QuoteLine__c", "SBQQ__QuoteLine__c"),
-        "SBQQ__RevisedSubscription__r": ("SBQQ__RevisedSubscription__c", "SBQQ__Subscription__c"),
-    },
-    "SBQQ__QuoteLine__c": {
-        "SBQQ__UpgradedSubscription__r": ("SBQQ__UpgradedSubscription__c", "SBQQ__Subscription__c"),
-    },
-}
-
 
 def with_managed_fields(declared: dict[str, Any]) -> dict[str, Any]:
     """The snapshot's declared fields plus the managed ones (the snapshot's win)."""
@@ -62,14 +45,3 @@ def with_managed_fields(declared: dict[str, Any]) -> dict[str, Any]:
     for name, spec in declared.items():
         merged.setdefault(name, {}).update(spec if isinstance(spec, dict) else dict.fromkeys(spec))
     return merged
-
-
-def with_managed_parents(relationships: dict[str, Any]) -> dict[str, Any]:
-    """The snapshot's relationship overrides plus the managed lookups (the snapshot's win)."""
-    parents: dict[str, Any] = {
-        src: {rel: {"field": fk, "sObject": target} for rel, (fk, target) in rels.items()}
-        for src, rels in PARENTS.items()
-    }
-    for src, rels in (relationships.get("parents") or {}).items():
-        parents.setdefault(src, {}).update(rels)
-    return {**relationships, "parents": parents}

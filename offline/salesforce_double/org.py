@@ -319,9 +319,7 @@ class Org:
                 obj.prefixes.add(rec_id[:3])
                 self._global_ids[id_key(rec_id)] = (obj, rec)
         self._overlay: dict[str, dict[str, dict[str, Any]]] = self._load_overlay()
-        self._build_relationships(
-            cpq_schema.with_managed_parents(snapshot.get("relationships") or {})
-        )
+        self._build_relationships(snapshot.get("relationships") or {})
         for obj in self._objects.values():
             self._infer_types(obj, declared.get(obj.name))
             self._apply_metadata(obj, (metadata or {}).get(obj.name, {}))
