@@ -61,7 +61,7 @@ class Execution:
 
     arn: str
     status: str  # RUNNING | SUCCEEDED | FAILED | TIMED_OUT | ABORTED | UNKNOWN (not found)
-    outcome: str  # Running | Synced | Skipped | Failed | Unknown
+    outcome: str  # Running | Synced | Skipped | Drift | Failed | Unknown
     output: dict[str, Any] | None = None
     error: str | None = None
     cause: str | None = None
@@ -84,8 +84,17 @@ class Execution:
 
 def outcome_of(status: str, output: dict[str, Any] | None) -> str:
     if status == "SUCCEEDED":
-        return "Skipped" if (output or {}).get("status") == "Skipped" else "Synced"
+        if (output or {}).get("status") == "Skipped":
+            return "Skipped"
+        return "Drift" if drift_of(output) else "Synced"
     return {"RUNNING": "Running", "UNKNOWN": "Unknown"}.get(status, "Failed")
+
+
+def drift_of(output: dict[str, Any] | None) -> list[str]:
+    """The differences a drifted deal's write-back listed (MAPPING.md §9.4); empty otherwise."""
+    written = (output or {}).get("writeBack")
+    drift = written.get("drift") if isinstance(written, dict) else None
+    return [str(d) for d in drift] if isinstance(drift, list) else []
 
 
 @dataclass
@@ -103,6 +112,7 @@ class ExecutionReport:
     error: str | None = None
     failure: dict[str, Any] | None = None  # failedStep, errorClass, errorMessage, permanent
     skipReason: str | None = None
+    drift: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -176,6 +186,7 @@ def report_from_history(desc: dict[str, Any], history: list[dict[str, Any]]) -> 
         error=execution.error,
         failure=failure_summary(dlq_message_in(history)),
         skipReason=output.get("skipReason"),
+        drift=drift_of(output),
     )
 
 
