@@ -158,7 +158,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         counts = {
             s: sum(r.status == s for r in reports)
-            for s in ("Synced", "Skipped", "Failed", "Unmatched")
+            for s in ("Synced", "Skipped", "Drift", "Failed", "Unmatched")
         }
         print(
             f"\nNetSuite: {records_after - records_before} new record(s), {records_after} in all"

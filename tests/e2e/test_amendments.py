@@ -248,6 +248,10 @@ def test_an_amendment_of_a_draft_original_updates_it_in_place(make_stack, tmp_pa
     assert sub["billingSubscriptionStatus"]["id"] == "DRAFT"
     assert line_quantities(sub)[2] == 50
     assert orders(stack) == {}
+    # The synced amendment owns the subscription: replaying the original deal (seats 40 on its
+    # quote) compares nothing and changes nothing (§9.4).
+    assert run(stack, event_for(org, contract.original)).status == "Synced"
+    assert line_quantities(subscription_of(stack, f"SF-SUB-{contract.original}-{root}"))[2] == 50
 
 
 def test_an_amendment_edited_after_its_sync_ends_drift_and_leaves_netsuite_alone(

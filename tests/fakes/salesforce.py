@@ -23,11 +23,36 @@ class FakeSalesforce:
         #: When set, every call raises it (Salesforce down, a refused login...).
         self.down: SyncError | None = None
 
-    def read_deal(self, opportunity_id: str, *, multi_currency: bool) -> dict[str, Any]:
+    def read_deal(
+        self,
+        opportunity_id: str,
+        *,
+        multi_currency: bool,
+        amendments_status_field: str | None = None,
+    ) -> dict[str, Any]:
         if self.down is not None:
             raise self.down
         self.reads.append(opportunity_id)
-        return deal_source(self.snapshot, opportunity_id)
+        source = deal_source(self.snapshot, opportunity_id)
+        if amendments_status_field:
+            source["syncedAmendments"] = self._synced_amendments(
+                opportunity_id, amendments_status_field
+            )
+        return source
+
+    def _synced_amendments(self, opportunity_id: str, status_field: str) -> int:
+        recs = self.snapshot["records"]
+        contracts = {
+            c["Id"]
+            for c in recs.get("Contract", [])
+            if c.get("SBQQ__Opportunity__c") == opportunity_id
+        }
+        return sum(
+            1
+            for o in recs.get("Opportunity", [])
+            if o.get("SBQQ__AmendedContract__c") in contracts
+            and {**o, **self.fields_of("Opportunity", o["Id"])}.get(status_field) == "Synced"
+        )
 
     def read_contract(self, contract_id: str, original_opportunity_id: str) -> dict[str, Any]:
         if self.down is not None:

@@ -41,11 +41,22 @@ class SalesforceApi:
     def __init__(self, connection: SalesforceConnection) -> None:
         self.connection = connection
 
-    def read_deal(self, opportunity_id: str, *, multi_currency: bool) -> dict[str, Any]:
+    def read_deal(
+        self,
+        opportunity_id: str,
+        *,
+        multi_currency: bool,
+        amendments_status_field: str | None = None,
+    ) -> dict[str, Any]:
         """The opportunity, its contacts and its primary quote's lines (one API call)."""
         from closedwon.salesforce import read_deal
 
-        return read_deal(self.connection, opportunity_id, multi_currency=multi_currency)
+        return read_deal(
+            self.connection,
+            opportunity_id,
+            multi_currency=multi_currency,
+            amendments_status_field=amendments_status_field,
+        )
 
     def read_contract(self, contract_id: str, original_opportunity_id: str) -> dict[str, Any]:
         """An amended contract's CPQ subscriptions and its deals' lines (one API call)."""

@@ -12,7 +12,11 @@ from closedwon.salesforce.errors import raise_for_subresponse
 
 
 def read_deal(
-    conn: SalesforceConnection, opportunity_id: str, *, multi_currency: bool
+    conn: SalesforceConnection,
+    opportunity_id: str,
+    *,
+    multi_currency: bool,
+    amendments_status_field: str | None = None,
 ) -> dict[str, Any]:
     """Return ``{"opportunity": {...}, "lines": [...]}`` with relationship fields nested.
 
@@ -24,6 +28,10 @@ def read_deal(
         "opportunity": soql.opportunity_query(opportunity_id, multi_currency=multi_currency),
         "lines": soql.quote_lines_query(opportunity_id, multi_currency=multi_currency),
     }
+    if amendments_status_field:
+        queries["amendments"] = soql.synced_amendments_query(
+            opportunity_id, amendments_status_field
+        )
     request = {
         "allOrNone": False,
         "compositeRequest": [
@@ -53,7 +61,10 @@ def read_deal(
     if roles:
         roles["records"] = _all_records(conn, roles, what)
     lines = _all_records(conn, results["lines"]["body"], what)
-    return {"opportunity": strip_attributes(opportunity), "lines": strip_attributes(lines)}
+    source = {"opportunity": strip_attributes(opportunity), "lines": strip_attributes(lines)}
+    if "amendments" in queries:
+        source["syncedAmendments"] = len(results["amendments"]["body"].get("records") or [])
+    return source
 
 
 def read_contract(

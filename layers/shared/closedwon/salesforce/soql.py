@@ -174,6 +174,22 @@ def contract_lines_query(contract_id: str, original_opportunity_id: str) -> str:
     )
 
 
+def synced_amendments_query(opportunity_id: str, status_field: str) -> str:
+    """Q5 (first call): a synced amendment of a contract made from this opportunity, if any.
+
+    Its subscriptions then belong to the amendments: a replay of the original deal compares and
+    changes nothing (MAPPING.md §9.4). ``status_field`` is the write-back status field's name.
+    """
+    if not _FIELD.match(status_field):
+        raise ValueError(f"'{status_field[:80]}' is not a Salesforce field name")
+    return format_soql(
+        "SELECT Id FROM Opportunity "  # noqa: S608 - the field name is checked above
+        f"WHERE SBQQ__AmendedContract__r.SBQQ__Opportunity__c = {{}} AND {status_field} = 'Synced' "
+        "LIMIT 1",
+        opportunity_id,
+    )
+
+
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 

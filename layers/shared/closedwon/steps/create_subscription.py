@@ -48,7 +48,8 @@ def run(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
     if existing is not None:
         subscription_id = str(existing["id"])
         status = mapping.subscription_status(existing)
-        drift = bring_in_line(package, subscription_id, external_id, status, deps)
+        if not state.get("ownedByAmendments"):
+            drift = bring_in_line(package, subscription_id, external_id, status, deps)
 
     if config.netsuite.activate_subscriptions and status != "ACTIVE":
         status = activate(deal, package, subscription_id, deps)

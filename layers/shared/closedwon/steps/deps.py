@@ -69,7 +69,13 @@ class NetSuite(Protocol):
 class Salesforce(Protocol):
     """Reading a deal and writing records back (closedwon.container.SalesforceApi)."""
 
-    def read_deal(self, opportunity_id: str, *, multi_currency: bool) -> dict[str, Any]: ...
+    def read_deal(
+        self,
+        opportunity_id: str,
+        *,
+        multi_currency: bool,
+        amendments_status_field: str | None = None,
+    ) -> dict[str, Any]: ...
 
     def read_contract(self, contract_id: str, original_opportunity_id: str) -> dict[str, Any]: ...
 

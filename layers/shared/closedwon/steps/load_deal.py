@@ -47,6 +47,7 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
         "kind": None,
         "route": "Records",
         "amendment": None,
+        "ownedByAmendments": False,
     }
     logger.append_keys(opportunity_id=trigger.opportunity_id)
     if len(triggers) > 1 and execution_id:
@@ -61,7 +62,9 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
     if lease is not None and execution_id:
         lease.acquire(trigger.opportunity_id, str(execution_id))
     source = deps.salesforce.read_deal(
-        trigger.opportunity_id, multi_currency=config.salesforce.multi_currency
+        trigger.opportunity_id,
+        multi_currency=config.salesforce.multi_currency,
+        amendments_status_field=config.salesforce.writeback.opportunity_status,
     )
     classification = classify(source["opportunity"])
     reason = skip_reason(source, config)
@@ -73,6 +76,8 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
         return {**state, "status": "Skipped", "skipReason": reason}
 
     state["kind"] = classification.kind.value
+    # A synced amendment owns the subscriptions of this deal: a replay compares nothing (§9.4).
+    state["ownedByAmendments"] = bool(source.get("syncedAmendments"))
     if classification.kind is DealKind.AMENDMENT:
         amendment = load_amendment(source, classification, deps)
         state.update(amendment)
