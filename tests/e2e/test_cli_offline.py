@@ -11,7 +11,7 @@ import yaml
 
 from closedwon_cli.backends import OfflineBackend
 from closedwon_cli.backfill import Backfill, BackfillOptions
-from closedwon_cli.demo_backfill import SINCE, UNTIL, historical_org
+from offline.demo_backfill import SINCE, UNTIL, historical_org
 from closedwon_cli.main import main
 from offline.corpus import netsuite_seed
 from offline.journal import load_dlq

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from closedwon.salesforce.soql import won_opportunities_query
-from closedwon_cli.backends import CliError
+from closedwon_cli.errors import CliError
 from closedwon_cli.backfill import (
     Backfill,
     BackfillOptions,
@@ -220,16 +220,22 @@ def test_progress_bar_and_plain_lines() -> None:
     assert len(printed) == 11  # the start, then one line per 10%
 
 
-def test_the_offline_backend_rereads_a_half_written_execution(monkeypatch, tmp_path) -> None:
-    from closedwon_cli.backends import CloudBackend, Execution, OfflineBackend
+def test_the_offline_backend_rereads_a_half_written_execution(tmp_path) -> None:
+    from closedwon_cli.executions import Execution
+    from closedwon_cli.offline_backend import OfflineBackend
     from offline.stack import StackOptions
 
-    reads = iter(
-        [
-            Execution("arn:x", "FAILED", "Failed", error=None),  # moto: status first...
-            Execution("arn:x", "FAILED", "Failed", error="DealSyncFailed"),  # ...then the error
-        ]
-    )
-    monkeypatch.setattr(CloudBackend, "describe", lambda self, arn: next(reads))
+    class Moto:
+        reads = iter(
+            [
+                Execution("arn:x", "FAILED", error=None),  # moto: status first...
+                Execution("arn:x", "FAILED", error="DealSyncFailed"),  # ...then the error
+            ]
+        )
+
+        def describe(self, arn: str) -> Execution:
+            return next(self.reads)
+
     backend = OfflineBackend(StackOptions(state_dir=tmp_path))
+    backend._cloud = Moto()  # type: ignore[assignment]
     assert backend.describe("arn:x").sent_to_dlq

@@ -1,7 +1,7 @@
 """Backfill a year of generated historical deals offline, interrupted with Ctrl-C and resumed.
 
-    python -m closedwon_cli.demo_backfill [--deals 500] [--interrupt-after 200] [--state DIR]
-    python -m closedwon_cli.demo_backfill --deals 12 --state DIR --org-only   # just the data
+    python -m offline.demo_backfill [--deals 500] [--interrupt-after 200] [--state DIR]
+    python -m offline.demo_backfill --deals 12 --state DIR --org-only   # just the data
 
 1. Generates an org of DEALS won opportunities closed across 2025 (every 25th already marked
    Synced in Salesforce, plus a lost deal and two deals outside the range) and a NetSuite seed.
@@ -100,7 +100,7 @@ def _run(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m closedwon_cli.demo_backfill")
+    parser = argparse.ArgumentParser(prog="python -m offline.demo_backfill")
     parser.add_argument("--deals", type=int, default=500)
     parser.add_argument("--interrupt-after", type=int, default=200)
     parser.add_argument("--state", type=Path, help="work folder (default: a temporary one)")
