@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from closedwon.salesforce.soql import won_opportunities_query
-from closedwon_cli.errors import CliError
 from closedwon_cli.backfill import (
     Backfill,
     BackfillOptions,
@@ -16,6 +15,7 @@ from closedwon_cli.backfill import (
     execution_name,
     parse_date,
 )
+from closedwon_cli.errors import CliError
 from closedwon_cli.pacing import StopSignal
 from tests.fakes.cli_backend import FakeBackend, opp, rows
 

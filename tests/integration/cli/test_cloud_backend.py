@@ -13,8 +13,8 @@ from closedwon_cli.cloud import CloudBackend, status_query
 from closedwon_cli.errors import AlreadyStarted, CliError, StartFailed
 from closedwon_cli.executions import Execution, ExecutionReport, report_from_history
 from closedwon_cli.history import dlq_message_in
-from closedwon_cli.stack import StackResources
 from closedwon_cli.restart import redrive, replay
+from closedwon_cli.stack import StackResources
 from tests.fakes.cli_backend import ORG, opp
 
 REGION = "eu-west-1"
