@@ -222,7 +222,7 @@ def make_backend(args: argparse.Namespace) -> Backend:
         except ImportError as exc:
             raise CliError(
                 f"--offline needs the offline stack of a closedwon checkout ({exc}): run "
-                "`python -m closedwon_cli` there, or install the checkout with `pip install -e .`"
+                "`python -m closedwon_cli` from the checkout's root, or put the checkout on PYTHONPATH"
             ) from None
         return OfflineBackend(
             offline_options(

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from offline.corpus import OrgBuilder, netsuite_seed
+from offline.template import ROOT
 
 SINCE, UNTIL = "2025-01-01", "2025-12-31"
 
@@ -77,8 +78,9 @@ def _run(
 ) -> tuple[int, dict[str, Any], float]:
     """Run the CLI as a child process (stderr shown live); SIGINT it after N recorded starts."""
     started = time.perf_counter()
+    # From the checkout's root, where `python -m closedwon_cli` finds the offline stack.
     child = subprocess.Popen(
-        [sys.executable, "-m", "closedwon_cli", *argv], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", "closedwon_cli", *argv], stdout=subprocess.PIPE, text=True, cwd=ROOT
     )
     if interrupt_after is not None:
         while child.poll() is None:
