@@ -218,7 +218,8 @@ def make_backend(args: argparse.Namespace) -> Backend:
         if args.stack:
             raise CliError("--offline and --stack exclude each other")
         try:
-            from closedwon_cli.offline_backend import OfflineBackend, offline_options
+            from closedwon_cli.offline_backend import OfflineBackend
+            from closedwon_cli.offline_options import offline_options
         except ImportError as exc:
             raise CliError(
                 f"--offline needs the offline stack of a closedwon checkout ({exc}): run "
@@ -316,14 +317,8 @@ def cmd_replay(
     bodies = dlq_file.read_messages(path)
     numbers = dlq_file.select(path, bodies, args.message)
     batch = replay_messages(
-        backend,
-        [bodies[n - 1] for n in numbers],
-        source=str(path),
-        numbers=numbers,
-        wait=not args.no_wait,
-        stop=stop,
+        backend, bodies, source=str(path), numbers=numbers, wait=not args.no_wait, stop=stop
     )
-    batch.messages = len(bodies)
     if args.json:
         render.emit_json(batch.to_json(), out)
     else:

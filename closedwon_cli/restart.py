@@ -111,16 +111,16 @@ def replay_messages(
     wait: bool = True,
     stop: StopSignal | None = None,
 ) -> ReplayBatch:
-    """Replay the deal of each DLQ message (``numbers``: their 1-based places in the file).
+    """Replay the deal of each DLQ message of a file (``numbers``: which ones, counted from 1;
+    default all).
 
     A deal named by several messages is replayed once. The messages stay where they are: this
     reads a file; ``redrive`` is what deletes messages from the queue.
     """
-    numbers = numbers or list(range(1, len(bodies) + 1))
     batch = ReplayBatch(source=source, messages=len(bodies))
     by_deal: dict[str, list[int]] = {}
-    for number, body in zip(numbers, bodies, strict=True):
-        opportunity = opportunity_of_message(body)
+    for number in numbers or range(1, len(bodies) + 1):
+        opportunity = opportunity_of_message(bodies[number - 1])
         if opportunity is None:
             batch.notReplayed.append(
                 {"message": number, "reason": "no opportunity id in the message"}

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from closedwon_cli.errors import CliError
-from closedwon_cli.offline_backend import offline_options, read_json_object
+from closedwon_cli.offline_options import offline_options, read_json_object
 from offline.stack import (
     DEFAULT_CONFIG,
     DEFAULT_ORG,

@@ -46,6 +46,7 @@ class FakeBackend:
         limit: int = 3,
         polls: int = 2,
         fail: set[str] = frozenset(),
+        drift: set[str] = frozenset(),
         refuse: set[str] = frozenset(),
         outlive: bool = True,
         dlq: list[dict[str, Any]] | None = None,
@@ -55,6 +56,7 @@ class FakeBackend:
         self.concurrency_limit = limit
         self.polls = polls
         self.fail = set(fail)
+        self.drift = set(drift)
         self.refuse = set(refuse)
         self.executions_outlive_process = outlive
         self.fail_error = fail_error
@@ -107,7 +109,8 @@ class FakeBackend:
             if e["polls"] <= 0:
                 e["status"] = "FAILED" if e["deal"] in self.fail else "SUCCEEDED"
         status = e["status"]
-        output = {"status": "Synced", "opportunityId": e["deal"]} if status == "SUCCEEDED" else None
+        final = "Drift" if e["deal"] in self.drift else "Synced"
+        output = {"status": final, "opportunityId": e["deal"]} if status == "SUCCEEDED" else None
         error = self.fail_error if status == "FAILED" else None
         return Execution(arn, status, output, error)
 

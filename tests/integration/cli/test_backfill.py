@@ -56,6 +56,15 @@ def test_paces_counts_and_records_every_deal(tmp_path) -> None:
     )
 
 
+def test_a_deal_that_ends_drift_is_counted_apart_and_the_backfill_exits_1(tmp_path) -> None:
+    backend = FakeBackend(rows(3), drift={opp(2)})
+    summary = Backfill(backend, options(tmp_path)).run()
+    assert (summary.started, summary.synced, summary.drifted, summary.failed) == (3, 2, 1, 0)
+    assert summary.complete and summary.exit_code == 1  # nothing failed; a person must decide
+    deals = json.loads((tmp_path / "ck.json").read_text())["deals"]
+    assert deals[opp(2)]["state"] == "succeeded" and deals[opp(2)]["outcome"] == "Drift"
+
+
 def test_a_refused_start_is_retried_by_the_next_invocation_of_the_same_run(tmp_path) -> None:
     backend = FakeBackend(rows(4), refuse={opp(2)})
     first = Backfill(backend, options(tmp_path)).run()

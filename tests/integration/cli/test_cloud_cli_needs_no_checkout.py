@@ -29,8 +29,8 @@ builtins.open = io.open = no_template
 
 import closedwon_cli
 for module in pkgutil.iter_modules(closedwon_cli.__path__):
-    # offline_backend is the --offline path, imported only for --offline; __main__ runs main()
-    if module.name not in ("offline_backend", "__main__"):
+    # the --offline path, imported only for --offline; __main__ runs main()
+    if module.name not in ("offline_backend", "offline_options", "__main__"):
         importlib.import_module(f"closedwon_cli.{module.name}")
 
 from closedwon_cli.main import main
