@@ -63,7 +63,7 @@ class ExecutionReport:
 
     def to_json(self) -> dict[str, Any]:
         document = asdict(self)
-        document["outcome"] = self.outcome.value
+        document["outcome"] = Outcome(self.outcome).value
         return document
 
 

@@ -245,9 +245,7 @@ def test_executions_for_runs_logs_insights_then_describes_each_execution() -> No
     stub.activate()
     backend._clients["logs"] = logs
     starts = {arn_old: "2025-01-01T10:00:00Z", arn_new: "2025-02-01T10:00:00Z"}
-    backend.describe = lambda arn: Execution(
-        arn, "SUCCEEDED" if arn in starts else "UNKNOWN", "Synced"
-    )
+    backend.describe = lambda arn: Execution(arn, "SUCCEEDED" if arn in starts else "UNKNOWN")
     backend.report = lambda arn: ExecutionReport(
         arn, arn[-3:], "SUCCEEDED", "Synced", starts[arn], None
     )
