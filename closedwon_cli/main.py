@@ -6,6 +6,8 @@ closedwon [TARGET] replay OPPORTUNITY_ID|DLQ_FILE [--message N] [--no-wait]
 closedwon [TARGET] redrive [--max N] [--no-wait]
 closedwon [TARGET] status OPPORTUNITY_ID [--limit N] [--days N]
 
+closedwon --version
+
 TARGET: --stack NAME [--profile P] [--region R]  (a deployed stack; or CLOSEDWON_STACK)
         --offline STATE_DIR [--org ORG.json] [--netsuite-seed SEED.json] [--config MAPPING.yaml]
 Every command prints tables by default and one JSON document with --json.
@@ -104,7 +106,8 @@ def _target_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     )
 
 
-def _positive(text: str) -> int:
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
     try:
         value = int(text)
     except ValueError:
@@ -152,13 +155,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backfill.add_argument(
         "--max-starts",
-        type=_positive,
+        type=positive_int,
         metavar="N",
         help="start at most N executions now, wait for them and stop (run again to go on)",
     )
     backfill.add_argument(
         "--concurrency",
-        type=_positive,
+        type=positive_int,
         metavar="N",
         help="executions running at once (default and maximum: NetSuiteConcurrencyLimit)",
     )
@@ -174,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("target", metavar="OPPORTUNITY_ID|DLQ_FILE")
     replay.add_argument(
         "--message",
-        type=_positive,
+        type=positive_int,
         metavar="N",
         help="DLQ_FILE: replay only its Nth message (default: every message)",
     )
@@ -187,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
         "redrive",
         help="restart the deals of the DLQ messages; delete each message once its restart succeeded",
     )
-    redrive.add_argument("--max", type=_positive, metavar="N", help="handle at most N messages")
+    redrive.add_argument("--max", type=positive_int, metavar="N", help="handle at most N messages")
     redrive.add_argument(
         "--no-wait",
         action="store_true",
@@ -198,11 +201,11 @@ def build_parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="what happened to an opportunity: its latest executions")
     status.add_argument("opportunity_id", metavar="OPPORTUNITY_ID")
     status.add_argument(
-        "--limit", type=_positive, metavar="N", default=5, help="executions shown (default 5)"
+        "--limit", type=positive_int, metavar="N", default=5, help="executions shown (default 5)"
     )
     status.add_argument(
         "--days",
-        type=_positive,
+        type=positive_int,
         metavar="N",
         default=30,
         help="cloud: how many days of LoadDeal logs to search (default 30)",

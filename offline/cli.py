@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from closedwon_cli.errors import CliError
+from closedwon_cli.main import main as closedwon
+from closedwon_cli.main import positive_int
 from closedwon_cli.offline_options import offline_options, read_json_object
 from offline.stack import (
     DEFAULT_CONFIG,
@@ -93,14 +95,16 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument(
         "target", help="opportunity id, or a DLQ file (e.g. STATE/dlq.json, or one message)"
     )
-    replay.add_argument("--message", help="DLQ file: replay only its Nth message")
+    replay.add_argument(
+        "--message", type=positive_int, help="DLQ file: replay only its Nth message"
+    )
     _common(replay)
     redrive = sub.add_parser(
         "redrive",
         help="closedwon --offline STATE redrive: restart the deals in the DLQ; a message is "
         "deleted once its restart has an outcome",
     )
-    redrive.add_argument("--max", help="restart at most N messages")
+    redrive.add_argument("--max", type=positive_int, help="restart at most N messages")
     _common(redrive)
     ns = sub.add_parser("netsuite", help="the NetSuite double")
     ns_sub = ns.add_subparsers(dest="netsuite_command", required=True)
@@ -179,8 +183,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_restart(args: argparse.Namespace) -> int:
     """``replay`` and ``redrive`` are the operator CLI's, on the offline stack in ``--state``."""
-    from closedwon_cli.main import main as closedwon
-
     target = [
         "--offline",
         str(args.state),
@@ -192,9 +194,9 @@ def cmd_restart(args: argparse.Namespace) -> int:
         str(args.config),
     ]
     if args.command == "replay":
-        extra = ["--message", args.message] if args.message is not None else []
+        extra = ["--message", str(args.message)] if args.message is not None else []
         return closedwon([*target, "replay", args.target, *extra])
-    extra = ["--max", args.max] if args.max is not None else []
+    extra = ["--max", str(args.max)] if args.max is not None else []
     return closedwon([*target, "redrive", *extra])
 
 
