@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import ast
 import tomllib
+from importlib import metadata
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 
+from closedwon_cli.main import main
 from tests.conftest import ROOT
 
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -69,3 +72,11 @@ def test_no_module_of_the_shared_package_the_cli_or_the_offline_stack_edits_sys_
                 ):
                     editors.append(str(path.relative_to(ROOT)))
     assert editors == []
+
+
+def test_closedwon_version_is_the_installed_distributions(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"closedwon {metadata.version('closedwon')}"
+    assert metadata.version("closedwon") == PROJECT["project"]["version"]
