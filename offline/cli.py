@@ -4,11 +4,11 @@ python -m offline run EVENT.json... [--org ORG.json] [--netsuite-seed SEED.json]
                                     [--config MAPPING.yaml] [--state DIR] [--report REPORT.json]
 python -m offline replay OPPORTUNITY_ID|DLQ_FILE [--message N] [--state DIR ...]
 python -m offline redrive [--max N] [--state DIR ...]
+python -m offline netsuite dump --state DIR
+python -m offline netsuite serve --state DIR --port N [--netsuite-seed SEED.json]
 
 ``replay`` and ``redrive`` are ``closedwon --offline DIR replay|redrive``: the same code, output
 and exit codes (docs/operations.md).
-python -m offline netsuite dump --state DIR
-python -m offline netsuite serve --state DIR --port N [--netsuite-seed SEED.json]
 """
 
 from __future__ import annotations
@@ -227,17 +227,7 @@ def cmd_dump(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from offline.netsuite_double import NetSuiteDouble
+    from offline.netsuite_double.serve import serve
 
     seed = read_json_object(args.netsuite_seed, "--netsuite-seed")
-    double = NetSuiteDouble(args.state / "netsuite", seed)
-    url = double.start(port=args.port)
-    print(f"NetSuite double on {url} (state {args.state / 'netsuite'}); Ctrl-C to stop", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        double.stop()
-    return 0
+    return serve(args.state / "netsuite", seed, args.port)
