@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from closedwon.events import unmatched_reason
 from closedwon.outcome import Outcome, netsuite_records, outcome_of
 from closedwon_cli.inputs import opportunity_of
 from offline.stack import ExecutionResult, OfflineStack
@@ -70,7 +71,8 @@ class Runner:
                 status=UNMATCHED,
                 error={
                     "type": UNMATCHED,
-                    "message": "no rule in template.yaml matches this event (org, source or detail-type)",
+                    "message": "no rule in template.yaml matches this event: "
+                    + unmatched_reason(event, org_id=self.stack.org_id),
                 },
             )
         sf_before = self.stack.salesforce.api_calls
