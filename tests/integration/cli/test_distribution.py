@@ -20,6 +20,21 @@ from tests.conftest import ROOT
 SOURCES = ("pyproject.toml", "README.md", "LICENSE", "closedwon_cli", "layers/shared/closedwon")
 
 
+IMPORT_ALL = """
+import importlib, pkgutil, closedwon, closedwon_cli
+offline_only = ("__main__", "offline_backend", "offline_options")
+names = [
+    m.name
+    for package in (closedwon, closedwon_cli)
+    for m in pkgutil.walk_packages(package.__path__, package.__name__ + ".")
+    if not m.name.endswith(offline_only)
+]
+for name in names:
+    importlib.import_module(name)
+print(len(names))
+"""
+
+
 def build_wheel(tmp: Path) -> Path:
     source = tmp / "source"
     for name in SOURCES:
@@ -93,6 +108,14 @@ def test_given_a_wheel_installed_into_a_fresh_venv_then_closedwon_runs_outside_t
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     shown = closedwon("--version")
     assert (shown.returncode, shown.stdout.strip()) == (0, f"closedwon {version}")
+
+    # Every module of the distribution imports from it (a package missing from pyproject's
+    # list fails here, in whichever module imports it).
+    imported = subprocess.run(
+        [str(python), "-c", IMPORT_ALL], cwd=elsewhere, env=env, capture_output=True, text=True
+    )
+    assert imported.returncode == 0, imported.stderr
+    assert int(imported.stdout) > 50
 
     where = subprocess.run(
         [
