@@ -17,6 +17,8 @@ The rules, checked over every text file of the repository:
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -69,16 +71,18 @@ class Dangling:
 
 def text_files(root: Path) -> Iterator[Path]:
     """Every file of the repository a reader opens as text (hidden folders and builds excluded)."""
-    for path in sorted(root.rglob("*")):
-        parts = path.relative_to(root).parts
-        if any(p.startswith(".") or p in SKIPPED_DIRS or p.endswith(".egg-info") for p in parts):
-            continue
-        if not path.is_file() or path.resolve() == THIS_FILE:
-            continue
-        if path.suffix in TEXT_SUFFIXES or path.name in TEXT_NAMES:
-            yield path
-        elif path.name.endswith(".asl.json"):
-            yield path
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not d.startswith(".") and d not in SKIPPED_DIRS and not d.endswith(".egg-info")
+        )
+        for name in sorted(names):
+            path = Path(folder) / name
+            if path.resolve() == THIS_FILE:
+                continue
+            if path.suffix in TEXT_SUFFIXES or name in TEXT_NAMES or name.endswith(".asl.json"):
+                yield path
 
 
 def top_level_dirs(root: Path) -> set[str]:
@@ -97,6 +101,7 @@ def github_slug(heading: str) -> str:
     return kept.replace(" ", "-")
 
 
+@functools.cache
 def headings(path: Path) -> list[str]:
     """The heading texts of a markdown file, outside fenced code blocks, in order."""
     found: list[str] = []
@@ -134,8 +139,17 @@ def resolve(token: str, source: Path, root: Path) -> list[Path]:
         return [hit for base in bases for hit in base.glob(token)]
     hits = [base / token for base in bases if (base / token).exists()]
     if not hits and "/" not in token:
-        hits = sorted(root.rglob(token))
+        hits = files_named(root).get(token, [])
     return hits
+
+
+@functools.cache
+def files_named(root: Path) -> dict[str, list[Path]]:
+    """Every file of the repository by its name (a bare ``runbook.md`` is found wherever it is)."""
+    index: dict[str, list[Path]] = {}
+    for path in text_files(root):
+        index.setdefault(path.name, []).append(path)
+    return index
 
 
 def check_file(source: Path, root: Path) -> list[Dangling]:
@@ -255,7 +269,9 @@ def write(repo: Path, rel: str, text: str) -> list[str]:
 
 
 def test_given_a_cited_section_that_exists_then_nothing_is_reported(repo: Path) -> None:
-    assert write(repo, "pkg/a.py", '"""Quantities (docs/reference/netsuite.md §9.8, §9)."""\n') == []
+    assert (
+        write(repo, "pkg/a.py", '"""Quantities (docs/reference/netsuite.md §9.8, §9)."""\n') == []
+    )
 
 
 def test_given_a_cited_section_that_is_missing_then_it_is_reported(repo: Path) -> None:
@@ -295,7 +311,9 @@ def test_given_a_bare_section_in_code_then_it_numbers_from_the_document_cited_ab
 
 def test_given_a_bare_section_in_markdown_then_it_numbers_from_that_file(repo: Path) -> None:
     text = "# Doc\n\n## 1. One\n\nSee §1, and reference/netsuite.md §9.8, then §2.\n"
-    assert write(repo, "docs/other.md", text) == ["§2: docs/reference/netsuite.md has no heading numbered 2"]
+    assert write(repo, "docs/other.md", text) == [
+        "§2: docs/reference/netsuite.md has no heading numbered 2"
+    ]
     assert write(repo, "docs/third.md", "# T\n\nSee §1.\n") == [
         "§1: docs/third.md has no heading numbered 1"
     ]
@@ -321,10 +339,14 @@ def test_given_repeated_headings_then_github_numbers_their_anchors(repo: Path) -
 @pytest.mark.parametrize(
     ("heading", "anchor"),
     [
-        ("8. AWS: associate the partner event source with an event bus",
-         "8-aws-associate-the-partner-event-source-with-an-event-bus"),
-        ("5. Try single functions locally (`sam local invoke`, needs Docker)",
-         "5-try-single-functions-locally-sam-local-invoke-needs-docker"),
+        (
+            "8. AWS: associate the partner event source with an event bus",
+            "8-aws-associate-the-partner-event-source-with-an-event-bus",
+        ),
+        (
+            "5. Try single functions locally (`sam local invoke`, needs Docker)",
+            "5-try-single-functions-locally-sam-local-invoke-needs-docker",
+        ),
         ("IAM permissions for the operator", "iam-permissions-for-the-operator"),
         ("500 deals, offline", "500-deals-offline"),
     ],
