@@ -1,4 +1,4 @@
-"""SuiteBilling rules the double enforces (reference/netsuite.md §5.3-§5.10, §8.7).
+"""SuiteBilling rules the double enforces (docs/reference/netsuite.md §5.3-§5.10, §8.7).
 
 * A new subscription copies its plan's ``member`` lines into ``subscriptionLine`` (each backed by
   a real ``subscriptionLine`` record) and its price book's intervals into ``priceInterval``;

@@ -1,4 +1,4 @@
-"""NetSuite REST error bodies, as documented (reference/netsuite.md §2.1, §8.6 E4/E9-E11).
+"""NetSuite REST error bodies, as documented (docs/reference/netsuite.md §2.1, §8.6 E4/E9-E11).
 
 Every error the double returns is a :class:`NetSuiteError`; the HTTP layer turns it into the
 documented JSON with ``Content-Type: application/vnd.oracle.resource+json; type=error``.

@@ -1,4 +1,4 @@
-"""A small SuiteQL interpreter (reference/netsuite.md §4, §8.6 E8).
+"""A small SuiteQL interpreter (docs/reference/netsuite.md §4, §8.6 E8).
 
 Supported: ``SELECT <cols | *> FROM <table> [WHERE <cond> [AND <cond>]...]
 [ORDER BY <col> [ASC|DESC], ...]`` where a condition is ``col = value``, ``col <> value``,

@@ -1,6 +1,6 @@
 """The NetSuite double over real HTTP: records, reads, validation, SuiteQL, persistence, dump.
 
-Expected bodies are the documented ones (reference/netsuite.md §2.1, §8.6 E1-E11, §8.7).
+Expected bodies are the documented ones (docs/reference/netsuite.md §2.1, §8.6 E1-E11, §8.7).
 """
 
 from __future__ import annotations

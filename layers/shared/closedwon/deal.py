@@ -1,4 +1,4 @@
-"""The Deal: what we read from Salesforce, validated (MAPPING.md §1–§3).
+"""The Deal: what we read from Salesforce, validated (docs/mapping.md §1–§3).
 
 :func:`build_deal` turns the raw Salesforce records (as the reader returns them) into one immutable
 :class:`Deal`, or raises :class:`InvalidDeal` listing *every* problem at once as
