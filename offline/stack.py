@@ -33,7 +33,7 @@ from moto.events.models import EventPattern
 from closedwon import runtime
 from offline import journal
 from offline.lambda_seam import LambdaRegistry
-from offline.netsuite_double import AuthConfig, FaultConfig, NetSuiteDouble
+from offline.netsuite_double import AuthConfig, Behaviour, FaultConfig, NetSuiteDouble
 from offline.netsuite_double.process import NetSuiteDoubleProcess
 from offline.salesforce_double import SalesforceDouble, SalesforceFaults
 from offline.template import ROOT, Resolver, function_properties, load_template, resources_of_type
@@ -72,6 +72,8 @@ class StackOptions:
     netsuite_latency_s: float = 0.0
     netsuite_concurrency_limit: int | None = None
     netsuite_faults: FaultConfig | None = None
+    #: Account-level answers the docs leave open (no Location on upsert, 202 for every write).
+    netsuite_behaviour: Behaviour | None = None
     #: Run the NetSuite double in its own process (benchmarks: its latency keeps its own clock).
     netsuite_in_process: bool = True
     salesforce_faults: SalesforceFaults | None = None
@@ -139,6 +141,7 @@ class OfflineStack:
             concurrency_limit=self.options.netsuite_concurrency_limit,
             faults=self.options.netsuite_faults,
             auth=AuthConfig(public_key_pem=ns_public),
+            behaviour=self.options.netsuite_behaviour,
         )
         sf_url = self.salesforce.start()
         ns_url = self.netsuite.start()

@@ -5,7 +5,8 @@ docs/reference/netsuite.md §8.7. See :class:`NetSuiteDouble`.
 """
 
 from .auth import AuthConfig, tba_signature
+from .behaviour import Behaviour
 from .double import NetSuiteDouble
 from .faults import FaultConfig
 
-__all__ = ["AuthConfig", "FaultConfig", "NetSuiteDouble", "tba_signature"]
+__all__ = ["AuthConfig", "Behaviour", "FaultConfig", "NetSuiteDouble", "tba_signature"]

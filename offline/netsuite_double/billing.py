@@ -318,10 +318,12 @@ class Billing:
         sub["priceInterval"] = {"items": intervals}
 
     def _lines(self, sub: dict[str, Any]) -> list[dict[str, Any]]:
-        return sub.get("subscriptionLine", {"items": []})["items"]
+        lines: list[dict[str, Any]] = sub.get("subscriptionLine", {"items": []})["items"]
+        return lines
 
     def _intervals(self, sub: dict[str, Any]) -> list[dict[str, Any]]:
-        return sub.get("priceInterval", {"items": []})["items"]
+        intervals: list[dict[str, Any]] = sub.get("priceInterval", {"items": []})["items"]
+        return intervals
 
     def _merge_lines(self, sub: dict[str, Any], patch: dict[str, Any] | None) -> None:
         """Subscription ``subscriptionLine`` items are keyed by ``lineNumber``."""

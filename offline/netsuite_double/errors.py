@@ -106,6 +106,24 @@ def invalid_parameter(detail: str, **extra: str) -> NetSuiteError:
     return bad_request(detail, "INVALID_PARAMETER", **extra)
 
 
+def idempotency_conflict(key: str) -> NetSuiteError:
+    """A reused ``X-NetSuite-Idempotency-Key`` (O:subsect_164494900632: status 400, title
+    "Conflict", ``IDEMPOTENCY_ERROR``; the detail text is not documented)."""
+    body = {
+        "type": "https://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html#sec10.4.10",
+        "title": "Conflict",
+        "status": 400,
+        "o:errorDetails": [
+            _detail(
+                f"A request with the idempotency key {key} has already been submitted.",
+                "IDEMPOTENCY_ERROR",
+                errorHeader="X-NetSuite-Idempotency-Key",
+            )
+        ],
+    }
+    return NetSuiteError(400, body)
+
+
 def not_found(detail: str = "Record does not exist.") -> NetSuiteError:
     """E10, verbatim for the default detail."""
     body = {

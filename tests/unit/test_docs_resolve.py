@@ -12,7 +12,7 @@ The rules, checked over every text file of the repository:
 - a ``§n`` or ``§n.m`` names a heading that starts with that number in the document it cites: the
   ``.md`` file cited last before it on the same line; else, in a markdown file, that file itself,
   and in any other file the ``.md`` file cited last above it (a module docstring names the
-  document its later comments number from).
+  document its later comments number from). A § after ``RFC nnnn`` cites that standard.
 """
 
 from __future__ import annotations
@@ -46,13 +46,16 @@ PATH_TOKEN = re.compile(
     r"(?![\w/-])"
 )
 SECTION = re.compile(r"§\s?(\d+(?:\.\d+)*)")
+#: Standards outside the repository whose sections are cited (``RFC 7519 §4.1.3``).
+EXTERNAL_SPEC = re.compile(r"\bRFC\s?\d+")
 NAMED_SPEC = re.compile(r"\b(MAPPING|ARCHITECTURE|STYLE)\s+§")
 MARKDOWN_LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 MARKDOWN_LINK_TARGET = re.compile(r"\]\([^)\s]+(?:\s+\"[^\"]*\")?\)")
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 NUMBERED_HEADING = re.compile(r"^(?:§\s?)?(\d+(?:\.\d+)*)\.?(?=\s|$)")
 FENCE = re.compile(r"^\s*(```|~~~)")
-#: Stands for a cited document that does not exist: its sections are not checked a second time.
+#: Stands for a cited document that does not exist (or is outside the repository): the sections
+#: cited after it on the line are not checked.
 UNRESOLVED = Path("/nonexistent")
 
 
@@ -179,9 +182,12 @@ def check_file(source: Path, root: Path) -> list[Dangling]:
         events = sorted(
             [(m.start(), "path", m.group(1)) for m in PATH_TOKEN.finditer(line)]
             + [(m.start(), "section", m.group(1)) for m in SECTION.finditer(line)]
+            + [(m.start(), "external", m.group(0)) for m in EXTERNAL_SPEC.finditer(line)]
         )
         for _, kind, value in events:
-            if kind == "path":
+            if kind == "external":
+                line_document = UNRESOLVED
+            elif kind == "path":
                 first = value.split("/", 1)[0]
                 if "/" in value and first not in roots:
                     continue
@@ -317,6 +323,10 @@ def test_given_a_bare_section_in_markdown_then_it_numbers_from_that_file(repo: P
     assert write(repo, "docs/third.md", "# T\n\nSee §1.\n") == [
         "§1: docs/third.md has no heading numbered 1"
     ]
+
+
+def test_given_a_section_of_an_rfc_then_it_is_not_a_repository_citation(repo: Path) -> None:
+    assert write(repo, "pkg/a.py", '"""``aud`` is a string or a list (RFC 7519 §4.1.3)."""\n') == []
 
 
 def test_given_relative_links_then_missing_files_and_anchors_are_reported(repo: Path) -> None:
