@@ -30,7 +30,6 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from moto import mock_aws
 from moto.events.models import EventPattern
 
-from closedwon import runtime
 from offline import journal
 from offline.lambda_seam import LambdaRegistry
 from offline.netsuite_double import AuthConfig, Behaviour, FaultConfig, NetSuiteDouble
@@ -165,7 +164,6 @@ class OfflineStack:
         self._scale_retries(self.options.retry_time_scale)
         self._make_dynamodb_writes_atomic()
         self._reuse_interpreter_work()
-        runtime.reset()
         self.lambdas.install()
         secrets = boto3.client("secretsmanager", region_name=REGION)
         sf_secret = secrets.create_secret(
@@ -199,6 +197,7 @@ class OfflineStack:
             "PartnerEventBusName": f"aws.partner/salesforce.com/{self.org_id}/0YLOFFLINE000001",
             "SalesforceSecretArn": sf_secret,
             "NetSuiteSecretArn": ns_secret,
+            "RunbookBaseUrl": (ROOT / "docs" / "runbook.md").as_uri(),
             **self.options.parameters,
         }
         self._create_resources(parameters)
@@ -260,7 +259,7 @@ class OfflineStack:
             else:
                 os.environ[key] = value
         self._saved_env.clear()
-        runtime.reset()
+        self.lambdas.clear_containers()
 
     def _set_env(self, values: dict[str, str | None]) -> None:
         for key, value in values.items():
