@@ -9,10 +9,10 @@ The rules, checked over every text file of the repository:
 - a path that starts with a top-level folder of the repository (``docs/``, ``tests/`` ...), with
   ``closedwon/`` (the shared layer's package) or with ``reference/``, and every bare ``*.md``
   name, exists relative to the citing file or to the repository root;
-- a ``§n`` or ``§n.m`` names a heading that starts with that number in the document it cites: the
-  ``.md`` file cited last before it on the same line; else, in a markdown file, that file itself,
-  and in any other file the ``.md`` file cited last above it (a module docstring names the
-  document its later comments number from). A § after ``RFC nnnn`` cites that standard.
+- a ``§n``, ``§n.m`` or ``§A.n`` names a heading that starts with that number in the document it
+  cites: the ``.md`` file cited last before it on the same line; else, in a markdown file, that
+  file itself, and in any other file the ``.md`` file cited last above it (a module docstring
+  names the document its later comments number from). A § after ``RFC nnnn`` cites that standard.
 """
 
 from __future__ import annotations
@@ -45,14 +45,15 @@ PATH_TOKEN = re.compile(
     r"|[\w.-]+\.md\b)"
     r"(?![\w/-])"
 )
-SECTION = re.compile(r"§\s?(\d+(?:\.\d+)*)")
+#: ``§9.8``, and the lettered parts of a document (``§A``, ``§A.5``).
+SECTION = re.compile(r"§\s?((?:[A-Z]|\d+)(?:\.\d+)*)\b")
 #: Standards outside the repository whose sections are cited (``RFC 7519 §4.1.3``).
 EXTERNAL_SPEC = re.compile(r"\bRFC\s?\d+")
 NAMED_SPEC = re.compile(r"\b(MAPPING|ARCHITECTURE|STYLE)\s+§")
 MARKDOWN_LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 MARKDOWN_LINK_TARGET = re.compile(r"\]\([^)\s]+(?:\s+\"[^\"]*\")?\)")
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-NUMBERED_HEADING = re.compile(r"^(?:§\s?)?(\d+(?:\.\d+)*)\.?(?=\s|$)")
+NUMBERED_HEADING = re.compile(r"^(?:§\s?)?((?:[A-Z]|\d+)(?:\.\d+)*)\.?(?=\s|$)")
 FENCE = re.compile(r"^\s*(```|~~~)")
 #: Stands for a cited document that does not exist (or is outside the repository): the sections
 #: cited after it on the line are not checked.
@@ -322,6 +323,16 @@ def test_given_a_bare_section_in_markdown_then_it_numbers_from_that_file(repo: P
     ]
     assert write(repo, "docs/third.md", "# T\n\nSee §1.\n") == [
         "§1: docs/third.md has no heading numbered 1"
+    ]
+
+
+def test_given_lettered_sections_then_they_are_checked_like_numbered_ones(repo: Path) -> None:
+    (repo / "docs" / "reference" / "amendments.md").write_text(
+        "# Amendments\n\n## A. CPQ\n\n### A.5 Changes\n", encoding="utf-8"
+    )
+    text = "# docs/reference/amendments.md §A, §A.5 and §B.2\n"
+    assert write(repo, "pkg/a.py", text) == [
+        "§B.2: docs/reference/amendments.md has no heading numbered B.2"
     ]
 
 
