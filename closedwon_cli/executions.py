@@ -60,7 +60,7 @@ class ExecutionReport:
     error: str | None = None
     failure: dict[str, Any] | None = None  # failedStep, errorClass, errorMessage, permanent
     skipReason: str | None = None
-    #: A drifted deal's differences (MAPPING.md §9.4), one per line.
+    #: A drifted deal's differences (docs/mapping.md §9.4), one per line.
     drift: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Amendments end to end (MAPPING.md §9.1-§9.2): a CPQ amendment becomes SuiteBilling change orders.
+"""Amendments end to end (docs/mapping.md §9.1-§9.2): a CPQ amendment becomes SuiteBilling change orders.
 
 The original deal is synced (and activated) first; the amendment quote then holds every line of
 the contract with its new total ``SBQQ__Quantity__c``, the old one in ``SBQQ__PriorQuantity__c``
@@ -249,7 +249,7 @@ def test_an_amendment_of_a_draft_original_updates_it_in_place(make_stack, tmp_pa
     assert line_quantities(sub)[2] == 50
     assert orders(stack) == {}
     # The synced amendment owns the subscription: replaying the original deal (seats 40 on its
-    # quote) compares nothing and changes nothing (§9.4).
+    # quote) compares nothing and changes nothing (docs/mapping.md §9.4).
     assert run(stack, event_for(org, contract.original)).status == "Synced"
     assert line_quantities(subscription_of(stack, f"SF-SUB-{contract.original}-{root}"))[2] == 50
 

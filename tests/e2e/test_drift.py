@@ -1,4 +1,4 @@
-"""Drift end to end (MAPPING.md §9.4): a synced deal changed in Salesforce, then replayed.
+"""Drift end to end (docs/mapping.md §9.4): a synced deal changed in Salesforce, then replayed.
 
 SuiteBilling bills an active subscription, so the product never changes one on a replay: the
 deal ends ``Drift`` listing each difference (a change to a live contract is an amendment quote).

@@ -1,4 +1,4 @@
-"""Renewals end to end (MAPPING.md §9.3) on the bundled org's contract life.
+"""Renewals end to end (docs/mapping.md §9.3) on the bundled org's contract life.
 
 CPQ makes a renewal a full quote for the next term on an opportunity whose
 ``SBQQ__RenewedContract__c`` names the contract (docs/reference/amendments-and-custom-fields.md

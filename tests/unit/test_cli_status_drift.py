@@ -1,4 +1,4 @@
-"""`closedwon status` shows a drifted deal's differences (MAPPING.md §9.4, docs/runbook.md)."""
+"""`closedwon status` shows a drifted deal's differences (docs/mapping.md §9.4, docs/runbook.md)."""
 
 from __future__ import annotations
 

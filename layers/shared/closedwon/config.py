@@ -130,16 +130,18 @@ class NetSuiteConfig(_Strict):
     subscription_quantities: Literal["create", "patch"] = "create"
     #: ❓ §9.7: whether lines must be PATCHed to PENDING_ACTIVATION before the ACTIVATE order.
     activation_patch_lines: bool = True
-    #: ❓ amendments reference §B.5: whether MODIFY_PRICING ``quantityNew`` is the line's new
-    #: quantity ("absolute") or the change to add to it ("delta").
+    #: ❓ docs/reference/amendments-and-custom-fields.md §B.5: whether MODIFY_PRICING
+    #: ``quantityNew`` is the line's new quantity ("absolute") or the change to add ("delta").
     quantity_new: Literal["absolute", "delta"] = "absolute"
-    #: ❓ §B.4/§B.9: TERMINATE dated the day before the cancellation starts (it takes effect at
-    #: the end of its day), or dated that day with ``terminateAtStartOfDay``.
+    #: ❓ docs/reference/amendments-and-custom-fields.md §B.4: TERMINATE dated the day before the
+    #: cancellation starts (it takes effect at the end of its day), or that day with
+    #: ``terminateAtStartOfDay``.
     terminate_at_start_of_day: bool = False
-    #: ❓ §B.9: whether a DRAFT line accepts quantity 0 (a line cancelled before activation).
+    #: ❓ docs/reference/amendments-and-custom-fields.md §B.9: whether a DRAFT line accepts
+    #: quantity 0 (a line cancelled before activation).
     draft_zero_quantity: bool = True
-    #: ❓ §B.9 step 4: the ``subscriptionTermType`` that lets a co-termed subscription carry an
-    #: explicit ``endDate``.
+    #: ❓ docs/reference/amendments-and-custom-fields.md §B.9 step 4: the
+    #: ``subscriptionTermType`` that lets a co-termed subscription carry an explicit ``endDate``.
     coterm_term_type: str = "CUSTOM"
 
     @field_validator("line_types")

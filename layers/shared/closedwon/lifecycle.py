@@ -1,4 +1,4 @@
-"""Where a Closed Won deal sits in its contract's life (MAPPING.md §9): new, amendment, renewal.
+"""Where a Closed Won deal sits in its contract's life (docs/mapping.md §9): new, amendment, renewal.
 
 CPQ marks the opportunity, not only the quote: ``SBQQ__AmendedContract__c`` on an amendment
 opportunity and ``SBQQ__RenewedContract__c`` on a renewal one (docs/reference/

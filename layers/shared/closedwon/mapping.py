@@ -497,7 +497,7 @@ def change_order_differences(
     """How an existing change order with this externalId differs from the plan (empty: same).
 
     A replay finds its own change order and writes nothing; one that exists with other values
-    means the amendment changed after it was applied, which a person must decide (§9.2).
+    means the amendment changed after it was applied, which a person must decide (docs/mapping.md §9.2).
     """
     eid = change_order_eid(order)
     differences = []

@@ -59,7 +59,7 @@ def outcome_of(status: str, output: Mapping[str, Any] | None) -> Outcome:
 
 
 def drift_of(output: Mapping[str, Any] | None) -> list[str]:
-    """The differences WriteBack listed for a drifted deal (MAPPING.md §9.4); empty otherwise.
+    """The differences WriteBack listed for a drifted deal (docs/mapping.md §9.4); empty otherwise.
 
     WriteBack's document sits at the state's ``writeBack`` (its ResultPath).
     """

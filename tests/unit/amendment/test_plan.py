@@ -1,4 +1,4 @@
-"""MAPPING.md §9.2: the amendment checked against NetSuite, then its change orders.
+"""docs/mapping.md §9.2: the amendment checked against NetSuite, then its change orders.
 
 NetSuite facts relied on (docs/reference/amendments-and-custom-fields.md §B.2-§B.5; Oracle
 "Subscription Change Orders" and "Terminating Subscriptions"): MODIFY_PRICING with

@@ -1,4 +1,4 @@
-"""MAPPING.md §9.1: each amendment line resolves to the NetSuite line it changes.
+"""docs/mapping.md §9.1: each amendment line resolves to the NetSuite line it changes.
 
 CPQ facts relied on (docs/reference/amendments-and-custom-fields.md §A.3-§A.5): an amendment
 line's ``SBQQ__Quantity__c`` is the new total and ``SBQQ__PriorQuantity__c`` the old one; a

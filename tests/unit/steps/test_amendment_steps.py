@@ -1,7 +1,7 @@
 """LoadDeal's amendment branch, ApplyAmendment and the Drift write-back, on the fakes.
 
 The bundled org's amendment (events/opportunity_amendment_closed_won.json) raises the seats of the
-Platform Pro bundle 25 → 40, cancels Premium Support and adds a product (MAPPING.md §9.2).
+Platform Pro bundle 25 → 40, cancels Premium Support and adds a product (docs/mapping.md §9.2).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Amendments: a CPQ amendment quote turned into SuiteBilling change orders (MAPPING.md §9.1-§9.2).
+"""Amendments: a CPQ amendment quote turned into SuiteBilling change orders (docs/mapping.md §9.1-§9.2).
 
 ``model`` holds the frozen results, ``resolve`` maps each amendment line to the NetSuite
 subscription line it changes (Salesforce data only), ``plan`` checks those changes against what

@@ -1,4 +1,7 @@
-"""What an amendment changes, and the plan that applies it to NetSuite. Frozen, no I/O."""
+"""What an amendment changes, and the plan that applies it to NetSuite (docs/mapping.md §9).
+
+Frozen, no I/O.
+"""
 
 from __future__ import annotations
 
@@ -89,7 +92,7 @@ class ChangeOrderPlan:
     #: ``(lineNumber, new quantity, prior quantity)``; quantities are unused by TERMINATE.
     lines: tuple[tuple[int, Decimal, Decimal], ...]
     #: True when this subscription takes this action on several dates in one amendment, so the
-    #: externalId carries the date too (§9.2).
+    #: externalId carries the date too (docs/mapping.md §9.2).
     dated: bool = False
     #: TERMINATE only: effective at the start of ``effective_date`` rather than its end.
     at_start_of_day: bool = False
@@ -97,7 +100,7 @@ class ChangeOrderPlan:
 
 @dataclass(frozen=True)
 class DraftUpdate:
-    """A DRAFT original updated in place: no change order, the new quantities set (§9.2)."""
+    """A DRAFT original updated in place, no change order (docs/mapping.md §9.2)."""
 
     subscription_id: str
     quantities: tuple[tuple[int, Decimal], ...]

@@ -1,4 +1,4 @@
-"""The amendment checked against NetSuite, and the writes that apply it (MAPPING.md §9.2).
+"""The amendment checked against NetSuite, and the writes that apply it (docs/mapping.md §9.2).
 
 Every check runs before the first write and every problem is reported at once: the subscription
 exists (else the contract was never synced), each changed line's NetSuite quantity is the

@@ -1,4 +1,4 @@
-"""Each amendment line → the NetSuite subscription line it changes (MAPPING.md §9.1).
+"""Each amendment line → the NetSuite subscription line it changes (docs/mapping.md §9.1).
 
 An amendment line with ``SBQQ__UpgradedSubscription__c`` changes the line the product created for
 the quote line that first generated that CPQ subscription: follow ``SBQQ__RevisedSubscription__c``

@@ -72,7 +72,7 @@ def read_contract(
 ) -> dict[str, Any]:
     """The amended contract's CPQ subscriptions and its deals' lines, in ONE composite call.
 
-    Returns ``{"subscriptions": [...], "lineage": [...]}`` (MAPPING.md §9.1). With the deal's
+    Returns ``{"subscriptions": [...], "lineage": [...]}`` (docs/mapping.md §9.1). With the deal's
     read and the write-back, an amendment costs 3 Salesforce calls.
     """
     version = conn.settings.api_version

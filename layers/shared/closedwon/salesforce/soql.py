@@ -74,7 +74,7 @@ QUOTE_LINE_FIELDS = (
 )
 
 
-#: The contract an amendment or a renewal opportunity changes (MAPPING.md §9), and the
+#: The contract an amendment or a renewal opportunity changes (docs/mapping.md §9), and the
 #: contract's own opportunity, so the second read call needs nothing from the first's records.
 OPPORTUNITY_CONTRACT_FIELDS = (
     "SBQQ__AmendedContract__c",
@@ -102,7 +102,7 @@ SUBSCRIPTION_FIELDS = (
     "SBQQ__RevisedSubscription__c",
     "SBQQ__Quantity__c",
 )
-#: The lines of a contract's earlier deals: enough to rebuild their packages (§3).
+#: The lines of a contract's earlier deals: enough to rebuild their packages (docs/mapping.md §3).
 LINEAGE_LINE_FIELDS = (
     "Id",
     "SBQQ__Quote__c",
@@ -178,7 +178,7 @@ def synced_amendments_query(opportunity_id: str, status_field: str) -> str:
     """Q5 (first call): a synced amendment of a contract made from this opportunity, if any.
 
     Its subscriptions then belong to the amendments: a replay of the original deal compares and
-    changes nothing (MAPPING.md §9.4). ``status_field`` is the write-back status field's name.
+    changes nothing (docs/mapping.md §9.4). ``status_field`` is the write-back status field's name.
     """
     if not _FIELD.match(status_field):
         raise ValueError(f"'{status_field[:80]}' is not a Salesforce field name")

@@ -1,4 +1,4 @@
-"""ApplyAmendment: execute the amendment's plan made and checked by LoadDeal (MAPPING.md §9.2).
+"""ApplyAmendment: execute the amendment's plan made and checked by LoadDeal (docs/mapping.md §9.2).
 
 Change orders are created by externalId only when absent, so a replay or a retry after a
 timeout never applies one twice (NetSuite allows one change order of a type per line and date,

@@ -69,7 +69,7 @@ def run(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
 def bring_in_line(
     package: Package, subscription_id: str, external_id: str, status: str, deps: Deps
 ) -> list[str]:
-    """A replay compares the subscription with the quote (MAPPING.md §9.4): a DRAFT one (nothing
+    """A replay compares the subscription with the quote (docs/mapping.md §9.4): a DRAFT one (nothing
     billed yet) gets the quote's quantities; any other is left as it is and its differences are
     returned (the deal ends Drift). One changed by amendments is theirs: nothing is compared."""
     record = deps.netsuite.get_by_id("subscription", subscription_id, expand=True) or {}

@@ -1,4 +1,4 @@
-"""LoadDeal's amendment branch: read the contract, resolve, check NetSuite, plan (MAPPING.md §9.2).
+"""LoadDeal's amendment branch: read the contract, resolve, check NetSuite, plan (docs/mapping.md §9.2).
 
 Everything is checked before the first write: the plan travels in the workflow state and
 ApplyAmendment only executes it. A change that is already in NetSuite (a replay: its change

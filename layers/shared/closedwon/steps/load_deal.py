@@ -69,7 +69,7 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
     classification = classify(source["opportunity"])
     reason = skip_reason(source, config)
     if reason and classification.kind is not DealKind.NEW and source["opportunity"].get("IsWon"):
-        reason = None  # the quote types skipped are those of new deals (MAPPING.md §9)
+        reason = None  # the quote types skipped are those of new deals (docs/mapping.md §9)
     if reason:
         logger.info("deal skipped", extra={"reason": reason})
         count("DealsSkipped", reason="Deal")

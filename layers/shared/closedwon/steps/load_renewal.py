@@ -1,4 +1,4 @@
-"""LoadDeal's renewal check (MAPPING.md §9.3): the renewed contract's subscriptions must not renew.
+"""LoadDeal's renewal check (docs/mapping.md §9.3): the renewed contract's subscriptions must not renew.
 
 A renewal quote syncs as a new deal keyed by the renewal opportunity (its customer and billing
 account are the existing ones: same account, same externalIds). The renewed contract's
