@@ -1,0 +1,81 @@
+"""The NetSuite double's customer-currency rules (docs/mapping.md §8.2, §8.3).
+
+Oracle, "Assigning Currencies to Entities" (ns-online-help section_N1397405): with Multiple
+Currencies a customer has one primary currency and may be given more, on its currency sublist, at
+any time. Oracle, "Currency on Customer Transactions" (bridgehead_N1398658): a customer transacts
+in the currencies on its record, and a saved transaction's currency cannot change. Oracle,
+"Subscriptions" (section_1547668165): a subscription's customer, currency and subsidiary are
+fixed once saved. The double reads these together: the primary currency or subsidiary of a
+customer with a billing account or subscription is fixed (its records would otherwise stop
+matching it). A refusal is NetSuite's documented 400 error body with ``o:errorCode`` USER_ERROR
+(section_156570709583); the wording is the double's.
+"""
+
+from __future__ import annotations
+
+from tests.integration.test_netsuite_double_billing import (  # noqa: F401 - the fixture
+    Client,
+    client,
+    new_id,
+    user_error,
+)
+
+
+def customer(client: Client, eid: str = "C1", currency: str = "1") -> str:
+    return new_id(
+        client.put(
+            f"/customer/eid:{eid}",
+            {"companyName": "Acme", "subsidiary": {"id": "1"}, "currency": {"id": currency}},
+        )
+    )
+
+
+def billing_account(client: Client, customer_id: str, currency: str, eid: str = "BA1"):
+    return client.put(
+        f"/billingAccount/eid:{eid}",
+        {
+            "name": "Acme",
+            "customer": {"id": customer_id},
+            "currency": {"id": currency},
+            "billingSchedule": {"id": "1"},
+            "subsidiary": {"id": "1"},
+            "startDate": "2026-04-01",
+        },
+    )
+
+
+def test_a_billing_account_in_a_currency_the_customer_lacks_is_refused(client: Client) -> None:
+    cid = customer(client)
+    detail = user_error(billing_account(client, cid, "2"))
+    assert "currencies of its customer" in detail
+
+
+def test_a_billing_account_in_a_currency_of_the_currency_list_is_accepted(client: Client) -> None:
+    cid = customer(client)
+    response = client.call(
+        "PATCH",
+        f"/customer/{cid}?replace=currencyList",
+        {"currencyList": {"items": [{"currency": {"id": "2"}}]}},
+    )
+    assert response.status_code == 204, response.text
+    new_id(billing_account(client, cid, "2"))
+    assert client.get(f"/customer/{cid}")["currency"]["id"] == "1"
+
+
+def test_the_primary_currency_of_a_customer_with_a_billing_account_cannot_change(
+    client: Client,
+) -> None:
+    cid = customer(client)
+    new_id(billing_account(client, cid, "1"))
+    detail = user_error(client.patch(f"/customer/{cid}", {"currency": {"id": "2"}}))
+    assert "primary currency" in detail
+    detail = user_error(client.patch(f"/customer/{cid}", {"subsidiary": {"id": "2"}}))
+    assert "subsidiary" in detail
+
+
+def test_the_primary_currency_of_a_customer_without_billing_records_can_change(
+    client: Client,
+) -> None:
+    cid = customer(client)
+    response = client.patch(f"/customer/{cid}", {"currency": {"id": "2"}})
+    assert response.status_code == 204, response.text
