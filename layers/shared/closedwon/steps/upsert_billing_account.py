@@ -30,11 +30,11 @@ def run(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
             deps.netsuite.patch("billingAccount", adopted, {"externalId": external_id})
             count("RecordsWritten", record_type="billingAccount")
             return {"id": adopted, "externalId": external_id, "created": False, "adopted": True}
+    # PUT by external id: a concurrent execution creating it too still leaves one record.
     body = mapping.billing_account(deal, customer_id, deps.config)
-    internal_id, created = deps.netsuite.create_if_absent("billingAccount", external_id, body)
-    if created:
-        count("RecordsWritten", record_type="billingAccount")
-    return {"id": internal_id, "externalId": external_id, "created": created}
+    internal_id = deps.netsuite.upsert("billingAccount", external_id, body)
+    count("RecordsWritten", record_type="billingAccount")
+    return {"id": internal_id, "externalId": external_id, "created": True}
 
 
 def _adopt(deps: Deps, customer_id: str, currency_id: str) -> str | None:
