@@ -65,10 +65,7 @@ def deal_source(
                     "ContactId": r["ContactId"],
                     "Role": r["Role"],
                     "IsPrimary": r["IsPrimary"],
-                    "Contact": {
-                        k: by_id[r["ContactId"]].get(k)
-                        for k in contact_fields
-                    },
+                    "Contact": {k: by_id[r["ContactId"]].get(k) for k in contact_fields},
                 }
                 for r in roles
             ],

@@ -13,6 +13,8 @@ matching it). A refusal is NetSuite's documented 400 error body with ``o:errorCo
 
 from __future__ import annotations
 
+import pytest
+
 from tests.integration.test_netsuite_double_billing import (  # noqa: F401 - the fixture
     Client,
     client,
@@ -21,17 +23,23 @@ from tests.integration.test_netsuite_double_billing import (  # noqa: F401 - the
 )
 
 
-def customer(client: Client, eid: str = "C1", currency: str = "1") -> str:
+@pytest.fixture
+def ns(client: Client) -> Client:  # noqa: F811 - the imported fixture
+    """A client of a fresh double (the billing tests' fixture)."""
+    return client
+
+
+def customer(ns: Client, eid: str = "C1", currency: str = "1") -> str:
     return new_id(
-        client.put(
+        ns.put(
             f"/customer/eid:{eid}",
             {"companyName": "Acme", "subsidiary": {"id": "1"}, "currency": {"id": currency}},
         )
     )
 
 
-def billing_account(client: Client, customer_id: str, currency: str, eid: str = "BA1"):
-    return client.put(
+def billing_account(ns: Client, customer_id: str, currency: str, eid: str = "BA1"):
+    return ns.put(
         f"/billingAccount/eid:{eid}",
         {
             "name": "Acme",
@@ -44,38 +52,38 @@ def billing_account(client: Client, customer_id: str, currency: str, eid: str = 
     )
 
 
-def test_a_billing_account_in_a_currency_the_customer_lacks_is_refused(client: Client) -> None:
-    cid = customer(client)
-    detail = user_error(billing_account(client, cid, "2"))
+def test_a_billing_account_in_a_currency_the_customer_lacks_is_refused(ns: Client) -> None:
+    cid = customer(ns)
+    detail = user_error(billing_account(ns, cid, "2"))
     assert "currencies of its customer" in detail
 
 
-def test_a_billing_account_in_a_currency_of_the_currency_list_is_accepted(client: Client) -> None:
-    cid = customer(client)
-    response = client.call(
+def test_a_billing_account_in_a_currency_of_the_currency_list_is_accepted(ns: Client) -> None:
+    cid = customer(ns)
+    response = ns.call(
         "PATCH",
         f"/customer/{cid}?replace=currencyList",
         {"currencyList": {"items": [{"currency": {"id": "2"}}]}},
     )
     assert response.status_code == 204, response.text
-    new_id(billing_account(client, cid, "2"))
-    assert client.get(f"/customer/{cid}")["currency"]["id"] == "1"
+    new_id(billing_account(ns, cid, "2"))
+    assert ns.get(f"/customer/{cid}")["currency"]["id"] == "1"
 
 
 def test_the_primary_currency_of_a_customer_with_a_billing_account_cannot_change(
-    client: Client,
+    ns: Client,
 ) -> None:
-    cid = customer(client)
-    new_id(billing_account(client, cid, "1"))
-    detail = user_error(client.patch(f"/customer/{cid}", {"currency": {"id": "2"}}))
+    cid = customer(ns)
+    new_id(billing_account(ns, cid, "1"))
+    detail = user_error(ns.patch(f"/customer/{cid}", {"currency": {"id": "2"}}))
     assert "primary currency" in detail
-    detail = user_error(client.patch(f"/customer/{cid}", {"subsidiary": {"id": "2"}}))
+    detail = user_error(ns.patch(f"/customer/{cid}", {"subsidiary": {"id": "2"}}))
     assert "subsidiary" in detail
 
 
 def test_the_primary_currency_of_a_customer_without_billing_records_can_change(
-    client: Client,
+    ns: Client,
 ) -> None:
-    cid = customer(client)
-    response = client.patch(f"/customer/{cid}", {"currency": {"id": "2"}})
+    cid = customer(ns)
+    response = ns.patch(f"/customer/{cid}", {"currency": {"id": "2"}})
     assert response.status_code == 204, response.text

@@ -171,16 +171,26 @@ def customer_update(deal: Deal, config: MappingConfig, existing: dict[str, Any])
 
 
 def contact_update(
-    person: Contact, customer_id: str, config: MappingConfig, existing: dict[str, Any]
+    person: Contact,
+    customer_id: str,
+    config: MappingConfig,
+    existing: dict[str, Any],
+    subsidiary_id: str | None = None,
 ) -> dict[str, Any]:
     """The PATCH body bringing an existing contact to the deal (changed fields only)."""
-    wanted = contact(person, customer_id, config)
+    wanted = contact(person, customer_id, config, subsidiary_id)
     for name in config.netsuite.create_only.contact:
         wanted.pop(name, None)
     body = changed_fields(existing, wanted)
     if not existing.get("externalId"):
         body["externalId"] = contact_eid(person)
     return body
+
+
+def subsidiary_of(customer_record: dict[str, Any] | None, config: MappingConfig) -> str:
+    """The subsidiary a customer's contacts, billing accounts and subscriptions are in: an existing
+    customer's own (it never changes), else the one the product creates it in."""
+    return _ref_id((customer_record or {}).get("subsidiary")) or config.netsuite.subsidiary_id
 
 
 def update_replace(body: dict[str, Any]) -> list[str]:
@@ -270,7 +280,7 @@ def _covers(have: Any, want: Any) -> bool:
         return have is want
     if isinstance(want, int | float) and isinstance(have, int | float):
         return float(have) == float(want)
-    return have == want
+    return bool(have == want)
 
 
 def _items(sublist: Any) -> list[dict[str, Any]]:
@@ -285,7 +295,11 @@ def _ref_id(value: Any) -> str:
 # -- 4.2 contact ------------------------------------------------------------------------------------
 
 
-def contact(person: Contact, customer_id: str, config: MappingConfig) -> dict[str, Any]:
+def contact(
+    person: Contact, customer_id: str, config: MappingConfig, subsidiary_id: str | None = None
+) -> dict[str, Any]:
+    """The contact under its customer, in the customer's subsidiary (``subsidiary_id``; the
+    config's when not given): NetSuite requires a contact's subsidiary to be its company's."""
     return _without_none(
         {
             "firstName": person.first_name,
@@ -294,7 +308,7 @@ def contact(person: Contact, customer_id: str, config: MappingConfig) -> dict[st
             "phone": person.phone,
             "title": person.title,
             "company": ref(customer_id),
-            "subsidiary": ref(config.netsuite.subsidiary_id),
+            "subsidiary": ref(subsidiary_id or config.netsuite.subsidiary_id),
         }
     )
 
@@ -311,12 +325,15 @@ def billing_accounts_query(customer_id: str, currency_id: str) -> tuple[str, lis
     )
 
 
-def billing_account(deal: Deal, customer_id: str, config: MappingConfig) -> dict[str, Any]:
+def billing_account(
+    deal: Deal, customer_id: str, config: MappingConfig, subsidiary_id: str | None = None
+) -> dict[str, Any]:
+    """The customer's billing account in the deal's currency, in the customer's subsidiary."""
     ns = config.netsuite
     return {
         "name": f"{deal.account.name} - {deal.currency}",
         "customer": ref(customer_id),
-        "subsidiary": ref(ns.subsidiary_id),
+        "subsidiary": ref(subsidiary_id or ns.subsidiary_id),
         "currency": ref(ns.currencies[deal.currency]),
         "billingSchedule": ref(ns.billing_schedule_id),
         "startDate": deal.start_date.isoformat(),
@@ -497,6 +514,7 @@ def subscription(
     price_book_id: str,
     term_id: str,
     config: MappingConfig,
+    subsidiary_id: str | None = None,
 ) -> dict[str, Any]:
     ns = config.netsuite
     body: dict[str, Any] = {
@@ -507,7 +525,7 @@ def subscription(
         "priceBook": ref(price_book_id),
         "initialTerm": ref(term_id),
         "startDate": package.start_date.isoformat(),
-        "subsidiary": ref(ns.subsidiary_id),
+        "subsidiary": ref(subsidiary_id or ns.subsidiary_id),
         "currency": ref(ns.currencies[deal.currency]),
         "autoRenewal": ns.auto_renewal,
     }

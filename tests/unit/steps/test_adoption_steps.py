@@ -250,3 +250,17 @@ def test_given_a_customer_the_product_just_created_then_no_billing_account_is_lo
     queries = deps.netsuite.calls["POST suiteql"]
     upsert_billing_account.run(state, deps)
     assert deps.netsuite.calls["POST suiteql"] == queries
+
+
+def test_given_an_adopted_customer_in_another_subsidiary_then_its_records_follow_it(
+    deps: FakeDeps, platform_event: dict[str, Any]
+) -> None:
+    deps.netsuite.seed("customer", finance_customer())
+    link(deps, "Account", ACCOUNT, "42")
+    state = with_customer(deps, load(deps, platform_event))
+    upsert_contacts.run(state, deps)
+    upsert_billing_account.run(state, deps)
+    assert state["customer"]["subsidiaryId"] == "7"
+    assert {c["subsidiary"]["id"] for c in deps.netsuite.all("contact")} == {"7"}
+    (account,) = deps.netsuite.all("billingAccount")
+    assert account["subsidiary"] == {"id": "7"}

@@ -20,6 +20,7 @@ def test_given_a_loaded_deal_when_the_customer_is_upserted_then_one_put_by_exter
         "externalId": f"SF-{ACCOUNT}",
         "accountId": ACCOUNT,
         "existed": False,
+        "subsidiaryId": "1",
     }
     assert deps.netsuite.calls == {"POST suiteql": 1, "GET customer": 1, "PUT customer": 1}
 

@@ -7,7 +7,7 @@ from typing import Any
 from closedwon import mapping
 from closedwon.observability import count
 from closedwon.steps.deps import Deps
-from closedwon.steps.state import text
+from closedwon.steps.state import customer_subsidiary, text
 
 
 def run(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
@@ -31,7 +31,7 @@ def run(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
             count("RecordsWritten", record_type="billingAccount")
             return {"id": adopted, "externalId": external_id, "created": False, "adopted": True}
     # PUT by external id: a concurrent execution creating it too still leaves one record.
-    body = mapping.billing_account(deal, customer_id, deps.config)
+    body = mapping.billing_account(deal, customer_id, deps.config, customer_subsidiary(state))
     internal_id = deps.netsuite.upsert("billingAccount", external_id, body)
     count("RecordsWritten", record_type="billingAccount")
     return {"id": internal_id, "externalId": external_id, "created": True}

@@ -7,7 +7,7 @@ from typing import Any
 from closedwon import adoption, mapping
 from closedwon.observability import count
 from closedwon.steps.deps import Deps
-from closedwon.steps.state import text
+from closedwon.steps.state import customer_subsidiary, text
 
 
 def run(state: dict[str, Any], deps: Deps) -> list[dict[str, Any]]:
@@ -18,6 +18,7 @@ def run(state: dict[str, Any], deps: Deps) -> list[dict[str, Any]]:
     """
     deal = deps.deal_store.get(state)
     customer_id = text(state, "customer", "id")
+    subsidiary_id = customer_subsidiary(state)
     written = []
     changed = 0
     for person in deal.contacts:
@@ -25,12 +26,14 @@ def run(state: dict[str, Any], deps: Deps) -> list[dict[str, Any]]:
         existing = adoption.existing_contact(deal, person, deps.netsuite, deps.config)
         if existing is None:
             internal_id = deps.netsuite.upsert(
-                "contact", external_id, mapping.contact(person, customer_id, deps.config)
+                "contact",
+                external_id,
+                mapping.contact(person, customer_id, deps.config, subsidiary_id),
             )
             changed += 1
         else:
             internal_id = str(existing["id"])
-            body = mapping.contact_update(person, customer_id, deps.config, existing)
+            body = mapping.contact_update(person, customer_id, deps.config, existing, subsidiary_id)
             if body:
                 deps.netsuite.patch("contact", internal_id, body)
                 changed += 1

@@ -38,4 +38,5 @@ def run(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
         "externalId": external_id,
         "accountId": deal.account.id,
         "existed": existing is not None,
+        "subsidiaryId": mapping.subsidiary_of(existing, deps.config),
     }
