@@ -7,9 +7,9 @@
   billing account must match them; its price book must belong to its plan.
 * ``subscriptionLine`` records cannot be created or deleted; PATCH moves a line DRAFT <->
   PENDING_ACTIVATION.
-* A customer's primary currency and subsidiary cannot change once it has a billing account or
-  a subscription; a billing account or subscription must be in one of its customer's currencies
-  (the primary one or one in ``currencyList``).
+* A customer's primary currency and subsidiary cannot change once it has a billing account,
+  a subscription or a (seeded) transaction; a billing account or subscription must be in one of
+  its customer's currencies (the primary one or one in ``currencyList``).
 * An ACTIVATE change order activates applied PENDING_ACTIVATION lines, and the subscription when
   every included line is ACTIVE.
 """
@@ -69,6 +69,10 @@ _LINE_RECORD_FIXED = (
     "catalogType",
     "subscriptionLineType",
 )
+
+
+# Transaction record types a seed may hold; each references its customer as ``entity``.
+_TRANSACTION_TYPES = ("invoice", "salesOrder", "cashSale", "creditMemo", "customerPayment")
 
 
 def _id(value: Any) -> str | None:
@@ -248,9 +252,16 @@ class Billing:
             )
 
     def _has_billing_records(self, customer_id: str) -> bool:
-        return any(
+        """A billing account or subscription of the customer, or a transaction (a seeded
+        ``invoice``, ``salesOrder``, … whose ``entity`` is the customer)."""
+        billing = any(
             _id(record.get("customer")) == customer_id
             for record_type in ("billingAccount", "subscription")
+            for record in self.store.all(record_type)
+        )
+        return billing or any(
+            _id(record.get("entity")) == customer_id
+            for record_type in _TRANSACTION_TYPES
             for record in self.store.all(record_type)
         )
 

@@ -264,3 +264,15 @@ def test_given_an_adopted_customer_in_another_subsidiary_then_its_records_follow
     assert {c["subsidiary"]["id"] for c in deps.netsuite.all("contact")} == {"7"}
     (account,) = deps.netsuite.all("billingAccount")
     assert account["subsidiary"] == {"id": "7"}
+
+
+def test_given_the_adopted_customer_vanished_after_loading_then_the_step_is_invalid_not_a_create(
+    deps: FakeDeps, platform_event: dict[str, Any]
+) -> None:
+    deps.netsuite.seed("customer", finance_customer())
+    link(deps, "Account", ACCOUNT, "42")
+    state = load(deps, platform_event)
+    deps.netsuite.records["customer"].clear()
+    with pytest.raises(InvalidDeal, match="NetSuite customer 42 does not exist"):
+        upsert_customer.run(state, deps)
+    assert deps.netsuite.writes() == 0
