@@ -25,7 +25,9 @@ def check(deal: Deal, netsuite: NetSuite, config: MappingConfig) -> None:
     problems = []
     account = deal.account
     if account.netsuite_id:
-        record = netsuite.get_by_id("customer", account.netsuite_id, fields=["id", "externalId"])
+        record = netsuite.get_by_id(
+            "customer", account.netsuite_id, fields=mapping.ADOPTION_CHECK_FIELDS
+        )
         problems += _problems(
             record,
             where=f"Account.{config.salesforce.writeback.account_id}",
@@ -36,7 +38,9 @@ def check(deal: Deal, netsuite: NetSuite, config: MappingConfig) -> None:
         )
     for person in deal.contacts:
         if person.netsuite_id:
-            record = netsuite.get_by_id("contact", person.netsuite_id, fields=["id", "externalId"])
+            record = netsuite.get_by_id(
+                "contact", person.netsuite_id, fields=mapping.ADOPTION_CHECK_FIELDS
+            )
             problems += _problems(
                 record,
                 where=f"Contact.{config.salesforce.writeback.contact_id}",

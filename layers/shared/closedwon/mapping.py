@@ -143,8 +143,8 @@ def _address_entry(
 
 #: Labels of the address-book entries the product writes; every other entry is finance's.
 OWN_ADDRESS_LABELS = ("Billing", "Shipping")
-#: Fields read from an existing customer or contact to adopt and update it.
-CUSTOMER_READ_FIELDS = ["id", "externalId"]
+#: Fields read to tell whether a customer or contact named by its NetSuite id can be adopted.
+ADOPTION_CHECK_FIELDS = ["id", "externalId"]
 
 
 def customer_update(deal: Deal, config: MappingConfig, existing: dict[str, Any]) -> dict[str, Any]:
