@@ -256,7 +256,7 @@ PATCHES: tuple[MotoPatch, ...] = (
         _memoised,
         Kind.SPEED,
         "as json_path.parse, for ResultPath (jsonpath_ng's plain parser)",
-        ("path",),
+        ("string",),
     ),
     MotoPatch(
         f"{_TASK}.lambda_eval_utils:boto_client_for",
@@ -288,4 +288,3 @@ PATCHES: tuple[MotoPatch, ...] = (
         ("self", "account_id"),
     ),
 )
-

@@ -125,7 +125,9 @@ class OfflineStack:
                 "POWERTOOLS_TRACE_DISABLED": "true",
             }
         )
-        self._undo.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
+        self._undo.enter_context(
+            mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+        )
         self._undo.enter_context(
             moto_patches.applied(
                 moto_patches.of_kind(*moto_patch_kinds(self.options)),
