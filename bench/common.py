@@ -75,21 +75,17 @@ def sample_corpus() -> Corpus:
 def bench_stack(
     corpus: Corpus, *, keep: Path | None = None, **options: Any
 ) -> Iterator[OfflineStack]:
-    """An offline stack on ``corpus`` in a scratch folder (kept in ``keep`` when given).
+    """An offline stack on ``corpus`` in a scratch folder (kept in ``keep`` when given), with
+    moto's speed patches on (offline/moto_patches.py: harness CPU, not the product's).
 
     The functions' logs and metrics go to ``<folder>/lambda.log``; the product's Python logging
     (e.g. the NetSuite client's retry warnings) to ``<folder>/bench.log``, so the bench prints
     only its figures.
     """
     folder = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="closedwon-bench-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    org_path, seed_path = folder / "org.json", folder / "netsuite_seed.json"
-    org_path.write_text(json.dumps(corpus.snapshot), encoding="utf-8")
-    seed_path.write_text(json.dumps(corpus.seed), encoding="utf-8")
     options.setdefault("lambda_log_path", folder / "lambda.log")
-    stack = OfflineStack(
-        StackOptions(state_dir=folder / "state", org_path=org_path, seed_path=seed_path, **options)
-    )
+    options.setdefault("speed_patches", True)
+    stack = OfflineStack(StackOptions.in_folder(folder, corpus.snapshot, corpus.seed, **options))
     try:
         with _python_logging_to(folder / "bench.log"):
             stack.start()
@@ -251,20 +247,3 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.3f}" if abs(value) < 100 else f"{value:,.1f}"
     return str(value)
-
-
-def _semaphores() -> list[Any]:
-    """Every NetSuite semaphore in this process (the offline stack runs every Lambda here)."""
-    from closedwon import coordination
-
-    return list(coordination._semaphores.values())
-
-
-def semaphore_calls() -> Counter[str]:
-    """The NetSuite semaphore's DynamoDB calls by kind (take, release, join, leave, poll)."""
-    return sum((s.calls for s in _semaphores()), Counter())
-
-
-def semaphore_held_seconds() -> float:
-    """Seconds NetSuite-semaphore slots were held, summed over every step in this process."""
-    return float(sum(s.held_total_s for s in _semaphores()))
