@@ -138,7 +138,8 @@ def main() -> None:
     if missing:
         raise SystemExit(f"no input captured for {', '.join(missing)}")
     for logical_id, file_name in FILES.items():
-        sample = fixups.get(logical_id, lambda s: s)(inputs[logical_id])
+        fixup = fixups.get(logical_id)
+        sample = fixup(inputs[logical_id]) if fixup else inputs[logical_id]
         path = EVENTS / file_name
         path.write_text(json.dumps(sample, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"{path.relative_to(ROOT)}  <- {logical_id}")

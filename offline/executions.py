@@ -118,7 +118,7 @@ class Executions:
     def _receive_all(self) -> list[dict[str, Any]]:
         """Every DLQ message, hidden from other readers until released or deleted."""
         sqs = boto3.client("sqs", region_name=self.region)
-        messages = []
+        messages: list[dict[str, Any]] = []
         while True:
             batch = sqs.receive_message(
                 QueueUrl=self.dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=300

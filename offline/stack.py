@@ -16,10 +16,11 @@ import contextlib
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from moto import mock_aws
 from moto.events.models import EventPattern
+from moto.events.utils import EventMessageType
 
 from closedwon import runtime
 from offline import moto_patches
@@ -189,7 +190,7 @@ class OfflineStack:
     def matching_rule(self, event: dict[str, Any]) -> str | None:
         """The template rule that would deliver this event (offline accepts both trigger modes)."""
         for name, pattern in self.rule_patterns.items():
-            if EventPattern.load(json.dumps(pattern)).matches_event(event):
+            if EventPattern.load(json.dumps(pattern)).matches_event(cast(EventMessageType, event)):
                 return name
         return None
 
