@@ -38,7 +38,7 @@ from offline.options import (
     SAMPLE_DIR,
     StackOptions,
 )
-from offline.template import Resolver, load_template
+from offline.template import ROOT, Resolver, load_template
 
 __all__ = [
     "ACCOUNT",
@@ -47,6 +47,7 @@ __all__ = [
     "DEFAULT_SEED",
     "DEFAULT_STATE",
     "REGION",
+    "ROOT",
     "SAMPLE_DIR",
     "STACK",
     "ExecutionResult",
