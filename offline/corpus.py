@@ -363,7 +363,7 @@ class OrgBuilder:
 
 
 def sample_org() -> dict[str, Any]:
-    """The bundled sample: one realistic CPQ deal (see offline/sample/README.md)."""
+    """The bundled sample: one realistic CPQ deal (offline/sample/org.json; docs/offline.md)."""
     org = OrgBuilder()
     aid = org.account(
         "Acme Analytics Inc.",
@@ -438,7 +438,7 @@ def sample_org() -> dict[str, Any]:
 def platform_event(
     opportunity: dict[str, Any], org_id: str = ORG_ID, event_id: str | None = None
 ) -> dict[str, Any]:
-    """The relayed EventBridge event for one opportunity (reference/salesforce.md §7.1)."""
+    """The relayed EventBridge event for one opportunity (docs/reference/salesforce.md §7.1)."""
     oid = opportunity["Id"]
     return {
         "version": "0",
@@ -473,7 +473,7 @@ def change_event(
     stage: str = "Closed Won",
     change_type: str = "UPDATE",
 ) -> dict[str, Any]:
-    """A relayed CDC OpportunityChangeEvent (reference/salesforce.md §7.2)."""
+    """A relayed CDC OpportunityChangeEvent (docs/reference/salesforce.md §7.2)."""
     return {
         "version": "0",
         "id": f"5c42b99e-c214-4a9c-8fbd-{opportunity['Id'][-12:].lower().ljust(12, '0')}",
