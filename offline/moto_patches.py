@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 
 class Kind(StrEnum):
+    """Why a patch exists: AWS behaves so (fidelity), harness CPU (speed), test time (clock)."""
+
     FIDELITY = "fidelity"
     SPEED = "speed"
     CLOCK = "clock"
@@ -64,6 +66,8 @@ Replacement = Callable[[Any, PatchContext], Any]
 
 @dataclass(frozen=True)
 class MotoPatch:
+    """One declared change to moto."""
+
     #: ``module:attribute.path`` of what is replaced.
     target: str
     #: Builds the replacement from the original and the context.
