@@ -235,17 +235,7 @@ def cmd_dump(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from offline.netsuite_double import NetSuiteDouble
+    from offline.netsuite_double.serve import serve
 
     seed = json.loads(args.netsuite_seed.read_text(encoding="utf-8"))
-    double = NetSuiteDouble(args.state / "netsuite", seed)
-    url = double.start(port=args.port)
-    print(f"NetSuite double on {url} (state {args.state / 'netsuite'}); Ctrl-C to stop", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        double.stop()
-    return 0
+    return serve(args.state / "netsuite", seed, args.port)

@@ -38,4 +38,5 @@ def netsuite_double(
         concurrency_limit=options.netsuite_concurrency_limit,
         faults=options.netsuite_faults,
         auth=AuthConfig(public_key_pem=public_key_pem),
+        behaviour=options.netsuite_behaviour,
     )

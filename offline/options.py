@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from offline.netsuite_double import FaultConfig
+from offline.netsuite_double import Behaviour, FaultConfig
 from offline.salesforce_double import SalesforceFaults
 from offline.template import ROOT
 
@@ -28,6 +28,8 @@ class StackOptions:
     netsuite_latency_s: float = 0.0
     netsuite_concurrency_limit: int | None = None
     netsuite_faults: FaultConfig | None = None
+    #: Account-level answers the docs leave open (no Location on upsert, 202 for every write).
+    netsuite_behaviour: Behaviour | None = None
     #: Run the NetSuite double in its own process (benchmarks: its latency keeps its own clock).
     netsuite_in_process: bool = True
     salesforce_faults: SalesforceFaults | None = None

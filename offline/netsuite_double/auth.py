@@ -20,9 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
 
-import jwt
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from offline.wire.jwt_checks import InvalidJwt, audiences, unverified, verify_signature
 
 TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"
 ALLOWED_ALGORITHMS = ("PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
@@ -87,13 +85,6 @@ class TokenError(Exception):
         self.body = {"error": code, "error_description": description}
 
 
-def _load_key(pem: str) -> Any:
-    data = pem.encode()
-    if b"BEGIN CERTIFICATE" in data:
-        return x509.load_pem_x509_certificate(data).public_key()
-    return serialization.load_pem_public_key(data)
-
-
 def _has_scope(scope: Any) -> bool:
     if isinstance(scope, str):
         return "rest_webservices" in re.split(r"[\s,]+", scope)
@@ -122,9 +113,7 @@ class Authenticator:
         assertion = form.get("client_assertion", "")
         claims = self._verify_assertion(assertion)
         now = time.time()
-        aud = claims.get("aud")
-        audiences = aud if isinstance(aud, list) else [aud]
-        if not any(a in token_urls for a in audiences):
+        if not any(a in token_urls for a in audiences(claims)):
             raise TokenError("invalid_grant", "aud must be the token endpoint URL")
         exp, iat = claims.get("exp"), claims.get("iat")
         if not isinstance(exp, (int, float)) or not isinstance(iat, (int, float)):
@@ -144,28 +133,19 @@ class Authenticator:
 
     def _verify_assertion(self, assertion: str) -> dict[str, Any]:
         try:
-            header = jwt.get_unverified_header(assertion)
-        except jwt.PyJWTError:
+            header, claims = unverified(assertion)
+        except InvalidJwt:
             raise TokenError("invalid_request", "client_assertion is not a JWT") from None
         alg = header.get("alg")
         if alg not in ALLOWED_ALGORITHMS:
             raise TokenError("invalid_client", f"unsupported algorithm {alg}")
         if header.get("kid") != self.config.certificate_id:
             raise TokenError("invalid_client", "unknown certificate id (kid)")
-        options = {
-            "verify_aud": False,
-            "verify_exp": False,
-            "verify_iat": False,
-            "verify_nbf": False,
-        }
-        try:
-            if self.config.public_key_pem:
-                key = _load_key(self.config.public_key_pem)
-                claims = jwt.decode(assertion, key, algorithms=[alg], options=options)
-            else:
-                claims = jwt.decode(assertion, options={"verify_signature": False})
-        except jwt.PyJWTError:
-            raise TokenError("invalid_client", "invalid client assertion signature") from None
+        if self.config.public_key_pem:
+            try:
+                claims = verify_signature(assertion, self.config.public_key_pem, str(alg))
+            except InvalidJwt:
+                raise TokenError("invalid_client", "invalid client assertion signature") from None
         if claims.get("iss") != self.config.client_id:
             raise TokenError("invalid_client", "unknown client id (iss)")
         return claims

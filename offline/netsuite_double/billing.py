@@ -1,4 +1,4 @@
-"""SuiteBilling rules the double enforces (reference/netsuite.md §5.3-§5.10, §8.7).
+"""SuiteBilling rules the double enforces (docs/reference/netsuite.md §5.3-§5.10, §8.7).
 
 * A new subscription copies its plan's ``member`` lines into ``subscriptionLine`` (each backed by
   a real ``subscriptionLine`` record) and its price book's intervals into ``priceInterval``;
@@ -318,10 +318,12 @@ class Billing:
         sub["priceInterval"] = {"items": intervals}
 
     def _lines(self, sub: dict[str, Any]) -> list[dict[str, Any]]:
-        return sub.get("subscriptionLine", {"items": []})["items"]
+        lines: list[dict[str, Any]] = sub.get("subscriptionLine", {"items": []})["items"]
+        return lines
 
     def _intervals(self, sub: dict[str, Any]) -> list[dict[str, Any]]:
-        return sub.get("priceInterval", {"items": []})["items"]
+        intervals: list[dict[str, Any]] = sub.get("priceInterval", {"items": []})["items"]
+        return intervals
 
     def _merge_lines(self, sub: dict[str, Any], patch: dict[str, Any] | None) -> None:
         """Subscription ``subscriptionLine`` items are keyed by ``lineNumber``."""

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
+from offline.wire.server import LoopbackServer
+
 from .auth import AuthConfig, Authenticator
+from .behaviour import Behaviour
 from .faults import FaultConfig
 from .records import RecordService
 from .routes import Application
 from .schema import load_schema
-from .server import DoubleHTTPServer, Gateway
+from .server import Gateway, Handler
 from .store import Store
 
 DB_NAME = "netsuite.sqlite3"
@@ -23,6 +25,7 @@ class NetSuiteDouble:
     ``state_dir / "netsuite.sqlite3"`` holds the records; a new double on the same directory
     sees them and continues the id counters. ``seed`` loads lookup records (subsidiary,
     currency, term, billingSchedule, item, ...) with their own ids; loading it again is a no-op.
+    ``behaviour`` holds the account-level knobs (:class:`Behaviour`); mutate it while serving.
     """
 
     def __init__(
@@ -34,11 +37,13 @@ class NetSuiteDouble:
         concurrency_limit: int | None = None,
         faults: FaultConfig | None = None,
         auth: AuthConfig | None = None,
+        behaviour: Behaviour | None = None,
     ) -> None:
         self.state_dir = Path(state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self._store = Store(self.state_dir / DB_NAME)
-        self._records = RecordService(self._store, load_schema())
+        self.behaviour = behaviour or Behaviour()
+        self._records = RecordService(self._store, load_schema(), self.behaviour)
         if seed:
             self._records.load_seed(seed)
         self.auth_config = auth or AuthConfig()
@@ -47,8 +52,7 @@ class NetSuiteDouble:
         self._gateway.latency_s = latency_s
         self._gateway.concurrency_limit = concurrency_limit
         self._gateway.faults = faults or FaultConfig()
-        self._server: DoubleHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: LoopbackServer | None = None
         self._last_base_url = "http://127.0.0.1"
 
     # --- lifecycle ------------------------------------------------------------------------------
@@ -58,17 +62,11 @@ class NetSuiteDouble:
         if self._server is not None:
             return self.base_url
         self._gateway.stopping.clear()
-        server = DoubleHTTPServer(("127.0.0.1", port), self._gateway)
+        server = LoopbackServer(port, Handler, self._gateway)
         self._server = server
-        self._last_base_url = f"http://127.0.0.1:{server.server_address[1]}"
+        self._last_base_url = f"http://127.0.0.1:{server.port}"
         self._gateway.base_url = self._last_base_url
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.01},
-            name="netsuite-double",
-            daemon=True,
-        )
-        self._thread.start()
+        server.start("netsuite-double")
         return self._last_base_url
 
     def stop(self) -> None:
@@ -77,12 +75,7 @@ class NetSuiteDouble:
         if server is None:
             return
         self._gateway.stopping.set()
-        server.shutdown()
-        server.close_connections()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        server.stop()
 
     def close(self) -> None:
         """Stop and release the database connection."""

@@ -1,4 +1,4 @@
-"""NetSuite REST error bodies, as documented (reference/netsuite.md §2.1, §8.6 E4/E9-E11).
+"""NetSuite REST error bodies, as documented (docs/reference/netsuite.md §2.1, §8.6 E4/E9-E11).
 
 Every error the double returns is a :class:`NetSuiteError`; the HTTP layer turns it into the
 documented JSON with ``Content-Type: application/vnd.oracle.resource+json; type=error``.
@@ -104,6 +104,24 @@ def malformed() -> NetSuiteError:
 def invalid_parameter(detail: str, **extra: str) -> NetSuiteError:
     """400 for a bad query parameter or SuiteQL text."""
     return bad_request(detail, "INVALID_PARAMETER", **extra)
+
+
+def idempotency_conflict(key: str) -> NetSuiteError:
+    """A reused ``X-NetSuite-Idempotency-Key`` (O:subsect_164494900632: status 400, title
+    "Conflict", ``IDEMPOTENCY_ERROR``; the detail text is not documented)."""
+    body = {
+        "type": "https://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html#sec10.4.10",
+        "title": "Conflict",
+        "status": 400,
+        "o:errorDetails": [
+            _detail(
+                f"A request with the idempotency key {key} has already been submitted.",
+                "IDEMPOTENCY_ERROR",
+                errorHeader="X-NetSuite-Idempotency-Key",
+            )
+        ],
+    }
+    return NetSuiteError(400, body)
 
 
 def not_found(detail: str = "Record does not exist.") -> NetSuiteError:

@@ -6,9 +6,9 @@ always meets the same faults. Changing ``seed`` restarts the sequence.
 
 from __future__ import annotations
 
-import random
-import threading
 from dataclasses import dataclass, field
+
+from offline.wire.faults import SeededDraws
 
 RATE_429, RATE_500, RATE_503, TIMEOUT, RESET = "429", "500", "503", "timeout", "reset"
 
@@ -28,14 +28,10 @@ class FaultConfig:
     after_write: bool = False  # 500/timeout/reset on writes strike after the commit
     timeout_s: float = 3.0  # how long a "timeout" request is held before the socket closes
     seed: int = 0
-    _rng: random.Random = field(init=False, repr=False, compare=False)
-    _rng_seed: int = field(init=False, repr=False, compare=False)
-    _lock: threading.Lock = field(init=False, repr=False, compare=False)
+    _draws: SeededDraws = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self._lock = threading.Lock()
-        self._rng = random.Random(self.seed)
-        self._rng_seed = self.seed
+        self._draws = SeededDraws(self.seed)
 
     def draw(self) -> str | None:
         """The fault for the next request, or None."""
@@ -46,16 +42,4 @@ class FaultConfig:
             (TIMEOUT, self.rate_timeout),
             (RESET, self.rate_reset),
         )
-        if not any(rate > 0 for _, rate in rates):
-            return None
-        with self._lock:
-            if self._rng_seed != self.seed:
-                self._rng = random.Random(self.seed)
-                self._rng_seed = self.seed
-            roll = self._rng.random()
-        threshold = 0.0
-        for kind, rate in rates:
-            threshold += rate
-            if roll < threshold:
-                return kind
-        return None
+        return self._draws.pick(rates, self.seed)

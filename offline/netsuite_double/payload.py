@@ -37,14 +37,27 @@ def _ref_id(value: Any) -> str | None:
 
 
 class Payload:
-    """Normaliser for one request: knows whether unknown names are errors (the
-    ``X-NetSuite-PropertyNameValidation: error`` header) and how to check references."""
+    """Normaliser for one request: what an unknown name does (``X-NetSuite-PropertyNameValidation``:
+    ``error`` refuses it; ``warning``, the default, and ``ignore`` drop it, and ``warning`` adds it
+    to ``warnings``) and how to check references.
 
-    def __init__(self, schema: Schema, record_type: str, strict_names: bool, ref_exists: RefCheck):
+    Names are matched case-insensitively: Oracle's own create example sends ``entityid`` and
+    ``companyname`` for the schema's ``entityId`` and ``companyName`` (O:section_1545141395).
+    """
+
+    def __init__(
+        self,
+        schema: Schema,
+        record_type: str,
+        strict_names: bool,
+        ref_exists: RefCheck,
+        warnings: list[str] | None = None,
+    ) -> None:
         self.schema = schema
         self.record_type = record_type
         self.strict_names = strict_names
         self.ref_exists = ref_exists
+        self.warnings = warnings
 
     def normalize(self, body: Any) -> dict[str, Any]:
         if not isinstance(body, dict):
@@ -55,14 +68,18 @@ class Payload:
         self, definition: str, body: dict[str, Any], prefix: str, *, top_level: bool = False
     ) -> dict[str, Any]:
         fields = self.schema.fields(definition)
+        by_lower = {key.lower(): spec for key, spec in fields.items()}
         result: dict[str, Any] = {}
-        for name, value in body.items():
-            path = f"{prefix}{name}"
-            spec = fields.get(name)
+        for raw_name, value in body.items():
+            path = f"{prefix}{raw_name}"
+            spec = fields.get(raw_name) or by_lower.get(str(raw_name).lower())
             if spec is None or spec.read_only:
                 if self.strict_names:
                     raise errors.unknown_field(path, self.record_type)
+                if self.warnings is not None:
+                    self.warnings.append(path)
                 continue
+            name = spec.name
             if name in _IGNORED_TOP_LEVEL and top_level:
                 continue
             if name == "refName":
@@ -93,7 +110,9 @@ class Payload:
             return self._enum(spec, value, path)
         return self._scalar(spec, value, path)
 
-    def _items(self, spec: Field, value: Any, path: str, convert: Callable) -> list[Any]:
+    def _items(
+        self, spec: Field, value: Any, path: str, convert: Callable[[Field, Any, str], Any]
+    ) -> list[Any]:
         if not isinstance(value, dict) or not isinstance(value.get("items", []), list):
             raise errors.invalid_value(json.dumps(value), spec.name, path)
         return [

@@ -5,7 +5,8 @@ hundreds of Map-iteration threads: a 100 ms latency then takes 108 ms, and the d
 competes with the product's. In a child process it keeps its own clock, as NetSuite does.
 
 :class:`NetSuiteDoubleProcess` offers the part of :class:`NetSuiteDouble`'s API the offline
-stack and the benches use (start, stop, stats, dump, load_seed, auth_config), over a pipe.
+stack and the benches use (start, stop, stats, dump, load_seed, auth_config), over a pipe; its
+faults and behaviour knobs are fixed at construction.
 The child is spawned (not forked from a process full of threads), so, as with any spawned
 multiprocessing child, a script using it needs an ``if __name__ == "__main__":`` guard.
 """
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .auth import AuthConfig
+from .behaviour import Behaviour
 from .double import NetSuiteDouble
 from .faults import FaultConfig
 
@@ -56,6 +58,7 @@ class NetSuiteDoubleProcess:
         concurrency_limit: int | None = None,
         faults: FaultConfig | None = None,
         auth: AuthConfig | None = None,
+        behaviour: Behaviour | None = None,
     ) -> None:
         self.auth_config = auth or AuthConfig()
         self._kwargs: dict[str, Any] = {
@@ -65,6 +68,7 @@ class NetSuiteDoubleProcess:
             "concurrency_limit": concurrency_limit,
             "faults": faults,
             "auth": self.auth_config,
+            "behaviour": behaviour,
         }
         self._process: multiprocessing.process.BaseProcess | None = None
         self._conn: Connection | None = None

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import errors
+from .behaviour import Behaviour
 from .billing import Billing
 from .payload import Payload
-from .render import RECORD_PATH, Renderer, collection
+from .render import RECORD_PATH, Renderer, collection, page_links
 from .schema import Schema
 from .store import DuplicateExternalId, Store
 
@@ -47,6 +48,41 @@ _REQUIRED = {
 # Seed keys accepted for a table under another name (customer.terms references "term").
 _SEED_ALIASES = {"terms": "term"}
 
+# The item record types of the REST API Browser 2026.1 record list: each reads the shared
+# ``item`` table, restricted to its own ``itemType``. ``item`` itself is a SuiteQL table, not a
+# REST record type (docs/reference/netsuite.md §5.0).
+ITEM_RECORD_TYPES = {
+    name.lower(): name
+    for name in (
+        "assemblyItem",
+        "descriptionItem",
+        "discountItem",
+        "downloadItem",
+        "giftCertificateItem",
+        "inventoryItem",
+        "itemGroup",
+        "kitItem",
+        "lotNumberedAssemblyItem",
+        "lotNumberedInventoryItem",
+        "markupItem",
+        "nonInventoryPurchaseItem",
+        "nonInventoryResaleItem",
+        "nonInventorySaleItem",
+        "otherChargePurchaseItem",
+        "otherChargeResaleItem",
+        "otherChargeSaleItem",
+        "paymentItem",
+        "salesTaxItem",
+        "serializedAssemblyItem",
+        "serializedInventoryItem",
+        "servicePurchaseItem",
+        "serviceResaleItem",
+        "serviceSaleItem",
+        "shipItem",
+        "subtotalItem",
+    )
+}
+
 _LIST_QUERY = re.compile(r'^\s*(\w+)\s+IS\s+"([^"]*)"\s*$', re.IGNORECASE)
 
 
@@ -57,6 +93,8 @@ class WriteOptions:
     strict_names: bool = False
     replace: set[str] = field(default_factory=set)
     replace_selected: bool = False
+    #: Filled with the paths of dropped unknown names when the client asked for warnings.
+    warnings: list[str] | None = None
 
 
 @dataclass
@@ -73,9 +111,10 @@ def _has(value: Any) -> bool:
 
 
 class RecordService:
-    def __init__(self, store: Store, schema: Schema) -> None:
+    def __init__(self, store: Store, schema: Schema, behaviour: Behaviour | None = None) -> None:
         self.store = store
         self.schema = schema
+        self.behaviour = behaviour or Behaviour()
         for record_type in [*schema.record_types, "item"]:
             store.register_type(record_type)
         self._types = store.record_types()
@@ -84,13 +123,23 @@ class RecordService:
     # --- names and references -------------------------------------------------------------
 
     def canonical_type(self, raw: str) -> str | None:
-        """Case-insensitive record type from a URL; item subtypes read the ``item`` table."""
+        """Case-insensitive table name (seed keys, SuiteQL); item subtypes read ``item``."""
         lower = raw.lower()
         if lower in self._types:
             return self._types[lower]
-        if lower.endswith("item"):
+        if lower in ITEM_RECORD_TYPES:
             return "item"
         return None
+
+    def rest_type(self, raw: str) -> tuple[str, str | None] | None:
+        """``(table, item subtype)`` for a REST record type in a URL, or None for a name that is
+        no REST record type (``item`` included). Record type names are case-insensitive."""
+        lower = raw.lower()
+        if lower in ITEM_RECORD_TYPES:
+            return "item", ITEM_RECORD_TYPES[lower]
+        if lower == "item" or lower not in self._types:
+            return None
+        return self._types[lower], None
 
     def table_for(self, target: str) -> str | None:
         """The table a reference of schema type ``target`` points into (None: not checked)."""
@@ -120,13 +169,20 @@ class RecordService:
                 return str(record[key])
         return None
 
-    def resolve(self, record_type: str, key: str) -> dict[str, Any]:
-        """The stored record for ``<id>`` or ``eid:<externalId>``, else 404 (E10)."""
+    def resolve(self, record_type: str, key: str, item_type: str | None = None) -> dict[str, Any]:
+        """The stored record for ``<id>`` or ``eid:<externalId>``, else 404 (E10).
+
+        An item read through a subtype (``serviceSaleItem``) must be of that subtype; a seeded
+        item without ``itemType`` is readable through any."""
         if key.startswith("eid:"):
             rid = self.store.id_for_external_id(record_type, key[4:])
             record = self.store.get(record_type, rid) if rid else None
         else:
             record = self.store.get(record_type, key) if key.isdigit() else None
+        if record is not None and item_type is not None:
+            stored = str(record.get("itemType") or item_type)
+            if stored.lower() != item_type.lower():
+                record = None
         if record is None:
             raise errors.not_found()
         return record
@@ -138,9 +194,16 @@ class RecordService:
 
     # --- reads --------------------------------------------------------------------------------
 
-    def get(self, record_type: str, key: str, base_url: str, opts: ReadOptions) -> dict[str, Any]:
+    def get(
+        self,
+        record_type: str,
+        key: str,
+        base_url: str,
+        opts: ReadOptions,
+        item_type: str | None = None,
+    ) -> dict[str, Any]:
         with self.store.transaction():
-            record = self.resolve(record_type, key)
+            record = self.resolve(record_type, key, item_type)
             fields = None if opts.fields is None else opts.fields | {"id", "links"}
             return self.renderer(base_url, opts.simple_enums).record(
                 record_type, record, expand=opts.expand, fields=fields
@@ -156,7 +219,7 @@ class RecordService:
             items = renderer.items(spec, record.get(name, {"items": []}))
             return collection(renderer.href(record_type, record["id"], name), items)
 
-    def list(
+    def collection_page(
         self, record_type: str, base_url: str, limit: int, offset: int, query: str | None
     ) -> dict[str, Any]:
         """``GET /<type>``: ids only, paged; ``q`` supports ``<field> IS "<value>"``."""
@@ -172,14 +235,10 @@ class RecordService:
             records = [r for r in records if _scalar_text(r.get(name)) == value]
         page = records[offset : offset + limit]
         href = f"{base_url}{RECORD_PATH}/{record_type}"
-        links = [{"rel": "self", "href": f"{href}?limit={limit}&offset={offset}"}]
-        has_more = offset + limit < len(records)
-        if has_more:
-            links.append({"rel": "next", "href": f"{href}?limit={limit}&offset={offset + limit}"})
         return {
-            "links": links,
+            "links": page_links(href, limit, offset, len(records)),
             "count": len(page),
-            "hasMore": has_more,
+            "hasMore": offset + limit < len(records),
             "offset": offset,
             "totalResults": len(records),
             "items": [
@@ -191,7 +250,7 @@ class RecordService:
     # --- writes -------------------------------------------------------------------------------
 
     def _payload(self, record_type: str, opts: WriteOptions) -> Payload:
-        return Payload(self.schema, record_type, opts.strict_names, self.ref_exists)
+        return Payload(self.schema, record_type, opts.strict_names, self.ref_exists, opts.warnings)
 
     def _writable(self, record_type: str) -> None:
         if not self.schema.has_record(record_type):
@@ -265,6 +324,8 @@ class RecordService:
         return new
 
     def _insert(self, record_type: str, record: dict[str, Any], norm: dict[str, Any]) -> str:
+        if record_type == "billingAccount":
+            self._default_subsidiary(record)
         self._check_required(record_type, record)
         self.billing.before_insert(record_type, record)
         try:
@@ -285,6 +346,16 @@ class RecordService:
         except DuplicateExternalId:
             raise errors.already_exists() from None
         return str(new["id"])
+
+    def _default_subsidiary(self, record: dict[str, Any]) -> None:
+        """A new billing account without ``subsidiary`` takes its customer's, as Oracle's DevRel
+        sample (no subsidiary, 204) shows; the knob makes it a mandatory field instead."""
+        if self.behaviour.billing_account_subsidiary_required or _has(record.get("subsidiary")):
+            return
+        customer_ref = record.get("customer")
+        customer = self.store.get("customer", customer_ref["id"]) if customer_ref else None
+        if customer is not None and _has(customer.get("subsidiary")):
+            record["subsidiary"] = dict(customer["subsidiary"])
 
     def _check_required(self, record_type: str, record: dict[str, Any]) -> None:
         missing = self._missing(record_type, record)
@@ -328,8 +399,10 @@ class RecordService:
                 return True
             if kind == "refs" and points_here and any(r["id"] == rid for r in value["items"]):
                 return True
-            if kind == "sublist" and any(
-                self._references(spec.target or "", e, target, rid) for e in value["items"]
+            if (
+                spec is not None
+                and kind == "sublist"
+                and any(self._references(spec.target or "", e, target, rid) for e in value["items"])
             ):
                 return True
         return False

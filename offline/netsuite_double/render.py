@@ -51,6 +51,27 @@ def collection(self_href: str, items: list[Any]) -> dict[str, Any]:
     }
 
 
+def page_links(href: str, limit: int, offset: int, total: int) -> list[dict[str, str]]:
+    """The ``links`` of one page of a collection or SuiteQL result.
+
+    Oracle lists the relations ``first``, ``prev``, ``next``, ``last`` and ``self`` for paged
+    collections (docs/reference/netsuite.md §4, O:section_156414087576); ``prev`` and ``next``
+    appear only where such a page exists.
+    """
+    last = max(0, (total - 1) // limit * limit)
+
+    def link(rel: str, at: int) -> dict[str, str]:
+        return {"rel": rel, "href": f"{href}?limit={limit}&offset={at}"}
+
+    links = [link("self", offset), link("first", 0)]
+    if offset > 0:
+        links.append(link("prev", max(0, offset - limit)))
+    if offset + limit < total:
+        links.append(link("next", offset + limit))
+    links.append(link("last", last))
+    return links
+
+
 class Renderer:
     def __init__(self, schema: Schema, ref_name: RefName, base_url: str) -> None:
         self.schema = schema

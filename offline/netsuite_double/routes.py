@@ -12,16 +12,34 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from . import errors, suiteql
+from . import errors, jobs, suiteql
 from .auth import TOKEN_PATH, Authenticator, TokenError
+from .behaviour import Behaviour
 from .errors import ERROR_CONTENT_TYPE, NetSuiteError
 from .records import ReadOptions, RecordService, WriteOptions
-from .render import COLLECTION, RECORD_PATH, SINGULAR
+from .render import COLLECTION, RECORD_PATH, SINGULAR, page_links
 
 QUERY_PATH = "/services/rest/query/v1/suiteql"
 _RECORD = re.compile(rf"^{RECORD_PATH}/(?P<type>[^/]+)(?:/(?P<key>[^/]+)(?:/(?P<sub>[^/]+))?)?/?$")
+_JOB = re.compile(
+    rf"^{jobs.ASYNC_PATH}/(?P<job>[^/]+)(?:/(?P<task>task)(?:/(?P<tid>[^/]+)(?:/(?P<result>result))?)?)?/?$"
+)
 _WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 MAX_PAGE = 1000
+
+# The query parameters each operation takes (O:section_1545141500 expandSubResources,
+# O:section_1545141947 fields, O:section_1545142146 simpleEnumFormat, O:section_156414087576 and
+# O:section_1545222128 limit/offset/q, O:section_1545142173 replace/replaceSelectedFields,
+# O:section_157909186990 SuiteQL limit/offset). Any other is refused, naming it in
+# ``o:errorQueryParam`` (O:section_156570709583).
+_RECORD_GET_PARAMS = frozenset({"expandSubResources", "fields", "simpleEnumFormat"})
+_LIST_PARAMS = frozenset({"limit", "offset", "q"})
+_WRITE_PARAMS = frozenset({"replace", "replaceSelectedFields"})
+_SUITEQL_PARAMS = frozenset({"limit", "offset"})
+_BOOLEAN_PARAMS = frozenset({"expandSubResources", "simpleEnumFormat", "replaceSelectedFields"})
+# X-NetSuite-PropertyNameValidation values; ``warning`` is the default (O:section_156570709583).
+_NAME_VALIDATION = ("ignore", "warning", "error")
+PROPERTY_VALIDATION_HEADER = "X-NetSuite-PropertyValidation"
 
 
 @dataclass
@@ -38,6 +56,13 @@ class Request:
 
     def flag(self, name: str) -> bool:
         return (self.param(name) or "").lower() == "true"
+
+    def prefers(self, token: str) -> bool:
+        """Whether the RFC 7240 ``Prefer`` header carries ``token``."""
+        values = (
+            p.split(";")[0].strip().lower() for p in self.headers.get("prefer", "").split(",")
+        )
+        return token in values
 
 
 @dataclass
@@ -57,12 +82,14 @@ class Response:
 
 @dataclass
 class Route:
-    kind: str  # "token", "suiteql", "record", "unknown"
+    kind: str  # "token", "suiteql", "record", "job", "unknown"
     stats_key: str
     record_type: str | None = None
     key: str | None = None
     sublist: str | None = None
     is_write: bool = False
+    item_type: str | None = None  # the item subtype named in the URL (table ``item``)
+    job: re.Match[str] | None = None
 
 
 def route(method: str, path: str, service: RecordService) -> Route:
@@ -70,18 +97,22 @@ def route(method: str, path: str, service: RecordService) -> Route:
         return Route("token", f"{method} token")
     if path == QUERY_PATH:
         return Route("suiteql", f"{method} suiteql")
+    if job := _JOB.match(path):
+        return Route("job", f"{method} job", job=job)
     match = _RECORD.match(path)
     if not match:
         return Route("unknown", f"{method} unknown")
     raw = unquote(match["type"])
-    record_type = service.canonical_type(raw)
+    resolved = service.rest_type(raw)
+    record_type, item_type = resolved if resolved else (None, None)
     return Route(
         "record",
-        f"{method} {record_type or raw}",
+        f"{method} {item_type or record_type or raw}",
         record_type=record_type,
         key=unquote(match["key"]) if match["key"] else None,
         sublist=unquote(match["sub"]) if match["sub"] else None,
         is_write=method in _WRITE_METHODS,
+        item_type=item_type,
     )
 
 
@@ -106,6 +137,33 @@ def _int_param(request: Request, name: str, default: int) -> int:
         ) from None
 
 
+def _check_params(request: Request, allowed: frozenset[str]) -> None:
+    for name, value in request.query:
+        if name not in allowed:
+            raise errors.invalid_parameter(
+                f"Invalid query parameter name: {name}. Allowed parameters are: "
+                f"{', '.join(sorted(allowed)) or 'none'}.",
+                errorQueryParam=name,
+            )
+        if name in _BOOLEAN_PARAMS and value.lower() not in ("true", "false"):
+            raise errors.invalid_parameter(
+                f"Invalid value for the query parameter {name}: {value}. Use true or false.",
+                errorQueryParam=name,
+            )
+
+
+def _name_validation(request: Request) -> str:
+    value = request.headers.get("x-netsuite-propertynamevalidation", "warning").strip().lower()
+    if value not in _NAME_VALIDATION:
+        raise errors.bad_request(
+            f"Invalid value for the header X-NetSuite-PropertyNameValidation: {value}. "
+            "Use Error, Warning or Ignore.",
+            "INVALID_HEADER",
+            errorHeader="X-NetSuite-PropertyNameValidation",
+        )
+    return value
+
+
 def _page(request: Request) -> tuple[int, int]:
     limit = _int_param(request, "limit", MAX_PAGE)
     offset = _int_param(request, "offset", 0)
@@ -121,22 +179,84 @@ def _page(request: Request) -> tuple[int, int]:
 
 
 class Application:
-    def __init__(self, service: RecordService, authenticator: Authenticator) -> None:
+    def __init__(
+        self,
+        service: RecordService,
+        authenticator: Authenticator,
+        behaviour: Behaviour | None = None,
+    ) -> None:
         self.service = service
         self.auth = authenticator
+        self.behaviour = behaviour if behaviour is not None else service.behaviour
+        self.jobs = jobs.Jobs()
 
     def handle(self, request: Request, target: Route) -> Response:
         if target.kind == "suiteql":
             if request.method != "POST":
                 raise errors.method_not_allowed()
+            _check_params(request, _SUITEQL_PARAMS)
+            # Asynchronous execution is not offered by the query service (O:chapter_161251386312):
+            # the preference is not applied, so the answer carries no Preference-Applied.
             return self.suiteql(request)
+        if target.kind == "job":
+            return self.job(request, target)
         if target.kind == "record":
             if target.record_type is None:
                 raise errors.not_found(
                     f"Record type '{target.stats_key.split()[-1]}' does not exist."
                 )
+            if request.prefers("respond-async") or (
+                self.behaviour.answer_async and target.is_write
+            ):
+                return self.run_async(request, target)
             return self.record(request, target)
         raise errors.not_found("The requested resource does not exist.")
+
+    # --- asynchronous requests ------------------------------------------------------------------
+
+    def run_async(self, request: Request, target: Route) -> Response:
+        """Run the request now and answer 202 with the job that holds its response (§1.7.3)."""
+        key = request.headers.get("x-netsuite-idempotency-key")
+        if not key:
+            return self._run_job(request, target, None)
+        with self.jobs.keyed:
+            return self._run_job(request, target, key)
+
+    def _run_job(self, request: Request, target: Route, key: str | None) -> Response:
+        applied = {"Preference-Applied": "respond-async"}
+        earlier = self.jobs.by_key(key)
+        if earlier is not None:
+            location = {**applied, "Location": jobs.job_url(request.base_url, earlier)}
+            return Response(
+                400,
+                {**location, "Content-Type": ERROR_CONTENT_TYPE},
+                json.dumps(errors.idempotency_conflict(key or "").body).encode(),
+            )
+        try:
+            result = self.record(request, target)
+        except NetSuiteError as exc:
+            result = Response.error(exc)
+        job = self.jobs.add(result.status, result.headers, result.body, key)
+        return Response(202, {**applied, "Location": jobs.job_url(request.base_url, job)})
+
+    def job(self, request: Request, target: Route) -> Response:
+        if request.method != "GET":
+            raise errors.method_not_allowed()
+        _check_params(request, frozenset())
+        match = target.job
+        job = self.jobs.get(match["job"]) if match else None
+        if match is None or job is None:
+            raise errors.not_found()
+        base = request.base_url
+        if match["task"] is None:
+            return Response.json(200, jobs.job_body(base, job), SINGULAR)
+        if match["tid"] is None:
+            return Response.json(200, jobs.tasks_body(base, job), COLLECTION)
+        if match["tid"] != job.task_id:
+            raise errors.not_found()
+        if match["result"] is None:
+            return Response.json(200, jobs.task_body(base, job), SINGULAR)
+        return Response(job.status, dict(job.headers), job.body)
 
     # --- records ----------------------------------------------------------------------------------
 
@@ -144,40 +264,70 @@ class Application:
         href = f"{request.base_url}{RECORD_PATH}/{record_type}/{rid}"
         return Response(204, {"Location": href})
 
+    def _fields(self, request: Request, record_type: str) -> set[str] | None:
+        """``fields=`` as schema names (case-insensitive); an unknown name is refused."""
+        text = request.param("fields")
+        if text is None:
+            return None
+        known = {name.lower(): name for name in self.service.schema.fields(record_type)}
+        known.update({"id": "id", "links": "links"})
+        names = set()
+        for raw in (f.strip() for f in text.split(",")):
+            if not raw:
+                continue
+            if raw.lower() not in known:
+                raise errors.invalid_parameter(
+                    f"Invalid field name in the fields query parameter: {raw}.",
+                    errorQueryParam="fields",
+                )
+            names.add(known[raw.lower()])
+        return names
+
     def record(self, request: Request, target: Route) -> Response:
         service, method = self.service, request.method
         record_type, key = target.record_type or "", target.key
         if target.sublist is not None:
             if method != "GET" or key is None:
                 raise errors.method_not_allowed()
+            _check_params(request, frozenset())
             body = service.get_sublist(record_type, key, target.sublist, request.base_url)
             return Response.json(200, body, COLLECTION)
         if method == "GET":
             if key is None:
+                _check_params(request, _LIST_PARAMS)
                 limit, offset = _page(request)
-                listing = service.list(
+                listing = service.collection_page(
                     record_type, request.base_url, limit, offset, request.param("q")
                 )
                 return Response.json(200, listing, COLLECTION)
-            fields = request.param("fields")
+            _check_params(request, _RECORD_GET_PARAMS)
+            fields = (
+                self._fields(request, record_type)
+                if service.schema.has_record(record_type)
+                else None
+            )
             opts = ReadOptions(
                 expand=request.flag("expandSubResources"),
-                fields={f.strip() for f in fields.split(",") if f.strip()} if fields else None,
+                fields=fields,
                 simple_enums=request.flag("simpleEnumFormat"),
             )
-            record = service.get(record_type, key, request.base_url, opts)
+            record = service.get(record_type, key, request.base_url, opts, target.item_type)
             return Response.json(200, record, SINGULAR)
         if method == "DELETE" and key is not None:
+            _check_params(request, frozenset())
             service.delete(record_type, key)
             return Response(204)
+        _check_params(request, _WRITE_PARAMS)
+        validation = _name_validation(request)
         write = WriteOptions(
-            strict_names=request.headers.get("x-netsuite-propertynamevalidation", "").lower()
-            == "error",
+            strict_names=validation == "error",
             replace={n.strip() for n in (request.param("replace") or "").split(",") if n.strip()},
             replace_selected=request.flag("replaceSelectedFields"),
+            warnings=[] if validation == "warning" else None,
         )
         if method == "POST" and key is None:
             rid = service.create(record_type, _json_body(request), write)
+            response = self._location(request, record_type, rid)
         elif method == "PUT" and key is not None:
             if not key.startswith("eid:") or len(key) == 4:
                 raise errors.bad_request(
@@ -185,11 +335,21 @@ class Application:
                     "INVALID_REQUEST",
                 )
             rid = service.upsert(record_type, key[4:], _json_body(request), write)
+            response = self._location(request, record_type, rid)
+            if not self.behaviour.upsert_location:
+                response.headers.pop("Location")
         elif method == "PATCH" and key is not None:
             rid = service.update(record_type, key, _json_body(request), write)
+            response = self._location(request, record_type, rid)
         else:
             raise errors.method_not_allowed()
-        return self._location(request, record_type, rid)
+        if write.warnings:
+            # Warnings are returned in response headers (O:section_156570709583); the header
+            # name is the one Oracle's OpenAPI metadata declares, one entry per dropped name.
+            response.headers[PROPERTY_VALIDATION_HEADER] = ", ".join(
+                f"Unknown or read-only property ignored: {path}" for path in write.warnings
+            )
+        return response
 
     # --- SuiteQL --------------------------------------------------------------------------------
 
@@ -212,11 +372,8 @@ class Application:
         page = result[offset : offset + limit]
         has_more = offset + limit < len(result)
         href = f"{request.base_url}{QUERY_PATH}"
-        links = [{"rel": "self", "href": f"{href}?limit={limit}&offset={offset}"}]
-        if has_more:
-            links.append({"rel": "next", "href": f"{href}?limit={limit}&offset={offset + limit}"})
         payload = {
-            "links": links,
+            "links": page_links(href, limit, offset, len(result)),
             "count": len(page),
             "hasMore": has_more,
             "offset": offset,

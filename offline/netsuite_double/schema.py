@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 SCHEMA_DIR = Path(__file__).with_name("schema")
 
@@ -40,7 +41,7 @@ def humanize(name: str) -> str:
     return " ".join(w[:1].upper() + w[1:] for w in words)
 
 
-def _scalar_kind(prop: dict) -> str:
+def _scalar_kind(prop: dict[str, Any]) -> str:
     kind = prop["type"]
     if kind == "string":
         return {"date": "date", "date-time": "datetime"}.get(prop.get("format") or "", "string")
@@ -49,10 +50,10 @@ def _scalar_kind(prop: dict) -> str:
     return "object"
 
 
-def _build(definitions: dict[str, dict]) -> dict[str, dict[str, Field]]:
+def _build(definitions: dict[str, dict[str, Any]]) -> dict[str, dict[str, Field]]:
     result: dict[str, dict[str, Field]] = {}
     for def_name, definition in definitions.items():
-        props: dict[str, dict] = definition.get("properties", {})
+        props: dict[str, dict[str, Any]] = definition.get("properties", {})
         fields: dict[str, Field] = {}
         for name, prop in props.items():
             if "." in name or "[]" in name:

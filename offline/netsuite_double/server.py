@@ -7,16 +7,17 @@ that waits for each answer never trips the limit by racing the server's bookkeep
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import socket
 import struct
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl
+
+from offline.wire.server import LoopbackServer
 
 from . import errors
 from .auth import Authenticator
@@ -90,7 +91,7 @@ class Gateway:
         with self.stats.lock:
             setattr(self.stats, attr, getattr(self.stats, attr) + 1)
 
-    def serve(self, handler: _Handler) -> None:
+    def serve(self, handler: Handler) -> None:
         request = handler.read_request()
         target = route(request.method, request.path, self.app.service)
         if target.kind == "token":  # not a REST call: counted apart, never limited or faulted
@@ -119,7 +120,7 @@ class Gateway:
         if response is not None:
             handler.send(response)
 
-    def _process(self, handler: _Handler, request: Request, target: Route) -> Response | None:
+    def _process(self, handler: Handler, request: Request, target: Route) -> Response | None:
         """The response to send, or None when a fault dropped the connection."""
         header = request.headers.get("authorization")
         url = request.base_url + request.path
@@ -145,7 +146,7 @@ class Gateway:
             return self._inject(handler, fault, faults)
         return response
 
-    def _inject(self, handler: _Handler, fault: str, faults: FaultConfig) -> Response | None:
+    def _inject(self, handler: Handler, fault: str, faults: FaultConfig) -> Response | None:
         self._count("faults_injected")
         if fault == RATE_429:
             return Response.error(errors.throttled())
@@ -161,31 +162,23 @@ class Gateway:
         return None
 
 
-class _Handler(BaseHTTPRequestHandler):
+class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "NetSuiteDouble/1.0"
     timeout = 60  # idle keep-alive connections are closed after this
-    server: DoubleHTTPServer
+    server: LoopbackServer
 
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body go out in separate writes; without this, Nagle + delayed ACK add
-        # ~40 ms to every response with a body.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.server.track(self.connection)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.untrack(self.connection)
+    @property
+    def gateway(self) -> Gateway:
+        gateway: Gateway = self.server.app
+        return gateway
 
     def log_message(self, format: str, *args: Any) -> None:
         return
 
     def _serve(self) -> None:
         try:
-            self.server.gateway.serve(self)
+            self.gateway.serve(self)
         except (ConnectionError, TimeoutError):
             self.close_connection = True
 
@@ -197,7 +190,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         path, _, query = self.path.partition("?")
-        host = self.headers.get("Host") or self.server.gateway.base_url.split("://", 1)[-1]
+        host = self.headers.get("Host") or self.gateway.base_url.split("://", 1)[-1]
         return Request(
             method=self.command,
             path=path,
@@ -208,7 +201,7 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
     def _read_chunked(self) -> bytes:
-        chunks = []
+        chunks: list[bytes] = []
         while True:
             size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
             if size == 0:
@@ -238,32 +231,3 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.close()
         except OSError:
             pass
-
-
-class DoubleHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    allow_reuse_address = True
-    request_queue_size = 128
-
-    def __init__(self, address: tuple[str, int], gateway: Gateway) -> None:
-        self.gateway = gateway
-        self._connections: set[socket.socket] = set()
-        self._conn_lock = threading.Lock()
-        super().__init__(address, _Handler)
-
-    def track(self, conn: socket.socket) -> None:
-        with self._conn_lock:
-            self._connections.add(conn)
-
-    def untrack(self, conn: socket.socket) -> None:
-        with self._conn_lock:
-            self._connections.discard(conn)
-
-    def close_connections(self) -> None:
-        """Cut keep-alive connections so no request is served after stop()."""
-        with self._conn_lock:
-            connections = list(self._connections)
-        for conn in connections:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)

@@ -1,4 +1,4 @@
-"""A small SuiteQL interpreter (reference/netsuite.md §4, §8.6 E8).
+"""A small SuiteQL interpreter (docs/reference/netsuite.md §4, §8.6 E8).
 
 Supported: ``SELECT <cols | *> FROM <table> [WHERE <cond> [AND <cond>]...]
 [ORDER BY <col> [ASC|DESC], ...]`` where a condition is ``col = value``, ``col <> value``,
@@ -9,6 +9,7 @@ lower-case keys, string values, NULL columns omitted.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -219,7 +220,7 @@ def execute(query: Query, rows: list[dict[str, str]], columns: set[str]) -> list
             )
     selected = [r for r in rows if all(_matches(r, c) for c in query.where)]
     for column, descending in reversed(query.order):
-        selected.sort(key=lambda r, c=column: _sort_key(r.get(c)), reverse=descending)
+        selected.sort(key=functools.partial(_row_sort_key, column), reverse=descending)
     out = []
     for row in selected:
         if query.columns:
@@ -229,6 +230,10 @@ def execute(query: Query, rows: list[dict[str, str]], columns: set[str]) -> list
         if not (query.distinct and item in out):
             out.append(item)
     return out
+
+
+def _row_sort_key(column: str, row: dict[str, str]) -> tuple[int, float, str]:
+    return _sort_key(row.get(column))
 
 
 def _sort_key(value: str | None) -> tuple[int, float, str]:

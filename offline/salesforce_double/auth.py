@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import jwt
+from offline.wire.jwt_checks import InvalidJwt, audiences, unverified, verify_signature
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 LOGIN_AUDIENCES = ("https://login.salesforce.com", "https://test.salesforce.com")
@@ -46,9 +46,8 @@ class Authenticator:
             }
         assertion = form.get("assertion", "")
         try:
-            header = jwt.get_unverified_header(assertion)
-            claims = jwt.decode(assertion, options={"verify_signature": False})
-        except jwt.PyJWTError:
+            header, claims = unverified(assertion)
+        except InvalidJwt:
             return _grant_error("invalid assertion")
         if header.get("alg") != "RS256":
             return _grant_error("invalid assertion")
@@ -57,9 +56,7 @@ class Authenticator:
                 "error": "invalid_client_id",
                 "error_description": "client identifier invalid",
             }
-        audiences = claims.get("aud")
-        audiences = audiences if isinstance(audiences, list) else [audiences]
-        if not any(aud in (*LOGIN_AUDIENCES, self._base_url()) for aud in audiences):
+        if not any(aud in (*LOGIN_AUDIENCES, self._base_url()) for aud in audiences(claims)):
             return _grant_error("audience is invalid")
         exp = claims.get("exp")
         if not isinstance(exp, int | float) or exp <= time.time():
@@ -68,13 +65,8 @@ class Authenticator:
             return _grant_error("user hasn't approved this consumer")
         if self.public_key_pem is not None:
             try:
-                jwt.decode(
-                    assertion,
-                    self.public_key_pem,
-                    algorithms=["RS256"],
-                    options={"verify_exp": False, "verify_aud": False},
-                )
-            except jwt.PyJWTError:
+                verify_signature(assertion, self.public_key_pem, "RS256")
+            except InvalidJwt:
                 return _grant_error("invalid assertion")
         access_token = f"{self.org_id[:15]}!AQ{secrets.token_urlsafe(72)}"
         self._sessions[access_token] = time.monotonic() + self.session_ttl_s

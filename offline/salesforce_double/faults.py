@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import random
-import threading
 from dataclasses import dataclass, field
+
+from offline.wire.faults import SeededDraws
 
 
 @dataclass
@@ -24,19 +24,12 @@ class SalesforceFaults:
     rate_unable_to_lock_row: float = 0.0
     fail_all: bool = False
     seed: int = 0
-    _rng: random.Random = field(init=False, repr=False, compare=False)
-    _lock: threading.Lock = field(init=False, repr=False, compare=False)
+    _draws: SeededDraws = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self._rng = random.Random(self.seed)
-        self._lock = threading.Lock()
+        self._draws = SeededDraws(self.seed)
 
     def roll(self, rate: float) -> bool:
         """True with probability ``rate``. A rate of 0 draws nothing, so it never shifts the
         sequence other knobs see."""
-        if rate <= 0:
-            return False
-        if rate >= 1:
-            return True
-        with self._lock:
-            return self._rng.random() < rate
+        return self._draws.roll(rate, self.seed)

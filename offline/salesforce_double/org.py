@@ -33,12 +33,13 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import ApiError, not_found
+from .metadata import FieldMeta
 
 OVERLAY_FILE = "salesforce_overlay.json"
 ID_RE = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
@@ -187,6 +188,7 @@ class SObject:
     records: list[dict[str, Any]] = field(default_factory=list)
     by_id: dict[str, dict[str, Any]] = field(default_factory=dict)  # id_key -> record
     prefixes: set[str] = field(default_factory=set)
+    meta: dict[str, FieldMeta] = field(default_factory=dict)  # canonical -> deployed metadata
 
     def field(self, name: str) -> str | None:
         return self.fields.get(name.lower())
@@ -248,7 +250,12 @@ class Org:
     """Schema + records + persisted write overlay. Not thread-safe: the API serializes access."""
 
     def __init__(
-        self, snapshot: dict[str, Any], overlay_path: Path, *, username: str | None = None
+        self,
+        snapshot: dict[str, Any],
+        overlay_path: Path,
+        *,
+        username: str | None = None,
+        metadata: dict[str, dict[str, FieldMeta]] | None = None,
     ) -> None:
         self.org_id: str = snapshot.get("orgId") or "00D000000000001EAA"
         self.daily_api_limit = int(snapshot.get("limits", {}).get("DailyApiRequests", 100_000))
@@ -282,6 +289,7 @@ class Org:
         self._build_relationships(snapshot.get("relationships") or {})
         for obj in self._objects.values():
             self._infer_types(obj, declared.get(obj.name))
+            self._apply_metadata(obj, (metadata or {}).get(obj.name, {}))
             id_fields = [f for f, t in obj.types.items() if t == "id"]
             for rec in obj.records:  # the API always answers 18-character ids
                 for fname in id_fields:
@@ -352,8 +360,8 @@ class Org:
                     rel = fname[:-2]
                 else:
                     continue
-                values = [r.get(fname) for r in obj.records if r.get(fname) is not None]
-                if not values or not all(is_id(v) for v in values):
+                values = [str(r[fname]) for r in obj.records if is_id(r.get(fname))]
+                if not values or len(values) != sum(r.get(fname) is not None for r in obj.records):
                     continue
                 targets = set().union(*(by_prefix.get(v[:3], set()) for v in values))
                 if len(targets) == 1 and rel.lower() not in obj.parents:
@@ -371,6 +379,14 @@ class Org:
             for fname, ftype in declared.items():
                 if ftype:
                     obj.types[obj.add_field(fname)] = ftype
+
+    def _apply_metadata(self, obj: SObject, fields: dict[str, FieldMeta]) -> None:
+        """Fields the project deploys exist on the object with their declared types."""
+        for meta in fields.values():
+            canon = obj.add_field(meta.name)
+            obj.meta[canon] = meta
+            if meta.value_type is not None:
+                obj.types[canon] = meta.value_type
 
     # ----------------------------------------------------------------- records
 
@@ -447,6 +463,8 @@ class Org:
                     [canon],
                 )
             changes[canon] = self._coerce(obj, canon, value)
+        for canon, value in changes.items():
+            self._check_unique(obj, record, canon, value)
         rec_id = str(record["Id"])
         overlay = self._overlay.setdefault(obj.name, {}).setdefault(rec_id, {})
         for canon, value in changes.items():
@@ -512,9 +530,59 @@ class Org:
                     400, "MALFORMED_ID", f"{name}: id value of incorrect type: {value}", [name]
                 )
             return to_18(value)
+        meta = obj.meta.get(name)
+        if ftype == "picklist":
+            return self._picklist(meta, name, value, bad)
         if ftype == "string" and isinstance(value, int | float) and not isinstance(value, bool):
-            return str(value)
+            value = str(value)
+        too_long = meta is not None and meta.length is not None and len(str(value)) > meta.length
+        if meta is not None and isinstance(value, str) and too_long:
+            raise ApiError(
+                400,
+                "STRING_TOO_LONG",
+                f"{meta.label}: data value too large: {value[:40]}... (max length={meta.length})",
+                [name],
+            )
         return value
+
+    @staticmethod
+    def _picklist(
+        meta: FieldMeta | None, name: str, value: Any, bad: Callable[[], ApiError]
+    ) -> Any:
+        """A picklist takes its values' API names; a restricted one nothing else."""
+        if not isinstance(value, str):
+            raise bad()
+        if value == "":
+            return None
+        if meta is not None and meta.restricted and value not in meta.picklist:
+            raise ApiError(
+                400,
+                "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                f"{meta.label}: bad value for restricted picklist field: {value}",
+                [name],
+            )
+        return value
+
+    def _check_unique(self, obj: SObject, record: dict[str, Any], name: str, value: Any) -> None:
+        """A unique field's value may be on one record only (case-insensitive unless declared
+        case-sensitive): Salesforce answers DUPLICATE_VALUE naming the record that holds it."""
+        meta = obj.meta.get(name)
+        if meta is None or not meta.unique or not isinstance(value, str):
+            return
+
+        def key(text: str) -> str:
+            return text if meta.case_sensitive else text.lower()
+
+        for other in obj.records:
+            held = other.get(name)
+            if other is not record and isinstance(held, str) and key(held) == key(value):
+                raise ApiError(
+                    400,
+                    "DUPLICATE_VALUE",
+                    f"duplicate value found: {name} duplicates value on record with id: "
+                    f"{other['Id']}",
+                    [name],
+                )
 
     # ----------------------------------------------------------------- persistence
 

@@ -461,7 +461,7 @@ class _Runner:
                     return -1 if a_first else 1
                 na, nb = _sort_value(ftype, va), _sort_value(ftype, vb)
                 try:
-                    c = (na > nb) - (na < nb)
+                    c = int(na > nb) - int(na < nb)
                 except TypeError:
                     c = (str(na) > str(nb)) - (str(na) < str(nb))
                 if c:

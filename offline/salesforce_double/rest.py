@@ -24,6 +24,14 @@ from .org import Org, Transaction, is_id
 from .query import QueryEngine
 
 DATA_PATH = re.compile(r"^/services/data/v(\d+\.\d+)(/.*)?$")
+VERSIONS_PATH = re.compile(r"^/services/data/?$")
+# Versions 7.0-30.0 are retired (Summer '22 and Summer '25): "If you request any resource or use
+# an operation from a retired API version, REST API returns the 410:GONE error code" (Salesforce
+# REST API Developer Guide, "API End-of-Life"; Knowledge article 000354473). A version newer
+# than the org's release does not exist there: 404 NOT_FOUND (REST API Developer Guide, "Status
+# Codes and Error Responses").
+OLDEST_SUPPORTED_VERSION = (31, 0)
+LATEST_VERSION = (68, 0)  # Winter '27
 REFERENCE = re.compile(r"@\{([A-Za-z0-9_]+)((?:\.[A-Za-z0-9_]+|\[\d+\])*)\}")
 REFERENCE_ID = re.compile(r"^[A-Za-z0-9_]+$")
 QUERY_PATH = re.compile(r"^/(query|queryAll)/?$")
@@ -121,10 +129,17 @@ class SalesforceApi:
             form = {k: v[-1] for k, v in parse_qs(req.body.decode("utf-8", "replace")).items()}
             status, body = self.auth.token(form)
             return Response(status, body)
+        if VERSIONS_PATH.match(req.path):
+            entry["kind"] = "versions"  # needs no session (REST API Developer Guide, "Versions")
+            if req.method != "GET":
+                return _error(_method_not_allowed(req.method, ("GET",)))
+            return Response(200, _versions())
         m = DATA_PATH.match(req.path)
         if m is None:
             return _error(not_found())
         version, rest = m.group(1), m.group(2) or "/"
+        if (problem := _version_problem(version)) is not None:
+            return _error(problem)
         entry["kind"] = _kind(req.method, rest)
         params = {k: v[-1] for k, v in parse_qs(req.query, keep_blank_values=True).items()}
         if entry["kind"] == "query":
@@ -143,8 +158,8 @@ class SalesforceApi:
             if entry["kind"] == "composite" and req.method == "POST":
                 resp = self._composite(version, _json_body(req.body), entry, tx)
             else:
-                body = _json_body(req.body) if req.body else None
-                resp = self._route(req.method, version, rest, params, req.headers, body, tx)
+                payload = _json_body(req.body) if req.body else None
+                resp = self._route(req.method, version, rest, params, req.headers, payload, tx)
         except ApiError as e:
             tx.rollback()
             resp = _error(e)
@@ -495,13 +510,50 @@ def _kind(method: str, rest: str) -> str:
     return "unknown"
 
 
+def _version_key(version: str) -> tuple[int, int]:
+    major, _, minor = version.partition(".")
+    return int(major), int(minor or 0)
+
+
+def _version_problem(version: str) -> ApiError | None:
+    key = _version_key(version)
+    if key < OLDEST_SUPPORTED_VERSION:
+        return ApiError(
+            410,
+            "GONE",
+            "The requested resource has been retired or removed. Delete or update any "
+            "references to the resource.",
+        )
+    if key > LATEST_VERSION or key[1] != 0:
+        return not_found()
+    return None
+
+
+def _versions() -> list[dict[str, str]]:
+    """``GET /services/data/``: every version the org serves, oldest first."""
+    return [
+        {"label": _release(major), "url": f"/services/data/v{major}.0", "version": f"{major}.0"}
+        for major in range(OLDEST_SUPPORTED_VERSION[0], LATEST_VERSION[0] + 1)
+    ]
+
+
+def _release(major: int) -> str:
+    """The release that introduced an API version: three a year, 62.0 being Winter '25."""
+    step = major - 62
+    return f"{('Winter', 'Spring', 'Summer')[step % 3]} '{25 + step // 3:02d}"
+
+
+def _method_not_allowed(method: str, allowed: tuple[str, ...]) -> ApiError:
+    return ApiError(
+        405,
+        "METHOD_NOT_ALLOWED",
+        f"HTTP Method '{method}' not allowed. Allowed are {','.join(allowed)}",
+    )
+
+
 def _allow(method: str, *allowed: str) -> None:
     if method not in allowed:
-        raise ApiError(
-            405,
-            "METHOD_NOT_ALLOWED",
-            f"HTTP Method '{method}' not allowed. Allowed are {','.join(allowed)}",
-        )
+        raise _method_not_allowed(method, allowed)
 
 
 def _not_implemented(method: str, rest: str) -> ApiError:

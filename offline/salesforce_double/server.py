@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
-import socket
 import ssl
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from offline.wire.server import LoopbackServer
+from offline.wire.tls import ensure_certificates
+
 from .auth import Authenticator
 from .faults import SalesforceFaults
+from .metadata import FieldMeta, load_fields
 from .org import OVERLAY_FILE, Org
 from .rest import Request, SalesforceApi
-from .tls import ensure_certificates
 
 
 class SalesforceDouble:
@@ -30,7 +30,8 @@ class SalesforceDouble:
 
     Get a token the way the product does (POST a RS256 JWT to ``/services/oauth2/token``), then
     ``Salesforce(instance_url=..., session_id=token)``. ``faults`` may be mutated or replaced
-    while the double runs.
+    while the double runs. Fields the project's sfdx source defines (``metadata``, by default
+    read from ``salesforce/``) take their types, lengths and picklists from it.
     """
 
     def __init__(
@@ -43,12 +44,18 @@ class SalesforceDouble:
         public_key_pem: str | None = None,
         session_ttl_s: int = 7200,
         faults: SalesforceFaults | None = None,
+        metadata: dict[str, dict[str, FieldMeta]] | None = None,
     ) -> None:
         self.state_dir = Path(state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.faults = faults if faults is not None else SalesforceFaults()
-        self._tls = ensure_certificates(self.state_dir)
-        self._org = Org(snapshot, self.state_dir / OVERLAY_FILE, username=username)
+        self._tls = ensure_certificates(self.state_dir, "salesforce_double")
+        self._org = Org(
+            snapshot,
+            self.state_dir / OVERLAY_FILE,
+            username=username,
+            metadata=load_fields() if metadata is None else metadata,
+        )
         self._base_url = ""
         self._auth = Authenticator(
             org_id=self._org.org_id,
@@ -60,8 +67,7 @@ class SalesforceDouble:
             base_url=lambda: self._base_url,
         )
         self._api = SalesforceApi(self._org, self._auth, lambda: self.faults)
-        self._server: _HttpsServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: LoopbackServer | None = None
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -71,28 +77,17 @@ class SalesforceDouble:
             return self._base_url
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(self._tls.cert, self._tls.key)
-        server = _HttpsServer(("127.0.0.1", port), _Handler, context, self._api)
+        server = LoopbackServer(port, _Handler, self._api, ssl_context=context, idle_timeout_s=30)
         self._server = server
-        self._base_url = f"https://127.0.0.1:{server.server_address[1]}"
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="salesforce-double",
-            daemon=True,
-        )
-        self._thread.start()
+        self._base_url = f"https://127.0.0.1:{server.port}"
+        server.start("salesforce-double", poll_interval_s=0.05)
         return self._base_url
 
     def stop(self) -> None:
+        """Stop serving; the state stays in ``state_dir``."""
         server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.close_connections()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._thread = None
+        if server is not None:
+            server.stop()
 
     def __enter__(self) -> SalesforceDouble:
         self.start()
@@ -164,59 +159,10 @@ class SalesforceDouble:
 # --------------------------------------------------------------------------- HTTP plumbing
 
 
-class _HttpsServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 64
-
-    def __init__(
-        self,
-        address: tuple[str, int],
-        handler: type[BaseHTTPRequestHandler],
-        context: ssl.SSLContext,
-        api: SalesforceApi,
-    ) -> None:
-        super().__init__(address, handler)
-        self.context = context
-        self.api = api
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
-
-    def finish_request(self, request: Any, client_address: Any) -> None:
-        # The TLS handshake runs here, in the connection's own thread, so a slow or broken
-        # client never stalls the accept loop.
-        try:
-            request.settimeout(30)
-            # Headers and body go out in separate writes; without NODELAY, Nagle plus the
-            # client's delayed ACK stalls every keep-alive response by ~40 ms.
-            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            conn = self.context.wrap_socket(request, server_side=True)
-        except (ssl.SSLError, OSError):
-            return
-        with self._open_lock:
-            self._open.add(conn)
-        try:
-            self.RequestHandlerClass(conn, client_address, self)
-        except (ssl.SSLError, OSError):
-            pass
-        finally:
-            with self._open_lock:
-                self._open.discard(conn)
-            with contextlib.suppress(OSError):
-                conn.close()
-
-    def close_connections(self) -> None:
-        with self._open_lock:
-            conns = list(self._open)
-        for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-
-
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "SalesforceDouble/1.0"
-    server: _HttpsServer
+    server: LoopbackServer
 
     def do_GET(self) -> None:
         self._dispatch()
@@ -241,7 +187,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         parts = urlsplit(self.path)
         headers = {k.lower(): v for k, v in self.headers.items()}
-        resp = self.server.api.handle(Request(self.command, parts.path, parts.query, headers, body))
+        api: SalesforceApi = self.server.app
+        resp = api.handle(Request(self.command, parts.path, parts.query, headers, body))
         payload = b"" if resp.body is None else json.dumps(resp.body).encode("utf-8")
         self.send_response(resp.status)
         if resp.body is not None:

@@ -17,8 +17,9 @@ from closedwon.salesforce import (
     record,
     write_records,
 )
+from closedwon.salesforce.writer import LONG_TEXT_LIMIT, now_utc
 from offline.corpus import OrgBuilder, netsuite_seed
-from offline.netsuite_double import AuthConfig, FaultConfig, NetSuiteDouble
+from offline.netsuite_double import AuthConfig, Behaviour, FaultConfig, NetSuiteDouble
 from offline.salesforce_double import SalesforceDouble, SalesforceFaults
 from offline.stack import pem_keypair as keypair
 
@@ -134,6 +135,50 @@ def test_writing_back_more_than_200_records_is_still_one_api_call(tmp_path, monk
         assert double.record("Contact", contacts[-1])["NetSuite_Id__c"] == "249"
     finally:
         double.stop()
+
+
+OPPORTUNITY = "0065f0000000001AAA"
+
+
+def test_the_write_back_values_fit_the_fields_the_project_deploys(salesforce) -> None:
+    """The status picklist, the DateTime and the long text limits come from salesforce/."""
+    double, conn = salesforce
+    fields = {
+        "NetSuite_Sync_Status__c": "Synced",
+        "NetSuite_Last_Sync__c": now_utc(),
+        "NetSuite_Sync_Error__c": "e" * LONG_TEXT_LIMIT,
+        "NetSuite_Subscription_Ids__c": "7000,7001",
+    }
+
+    assert write_records(conn, [record("Opportunity", OPPORTUNITY, fields)], what="test") == []
+
+    written = double.record("Opportunity", OPPORTUNITY)
+    assert written["NetSuite_Sync_Status__c"] == "Synced"
+    assert written["NetSuite_Last_Sync__c"].endswith(".000+0000")
+
+
+def test_a_status_outside_the_restricted_picklist_is_refused_naming_the_field(salesforce) -> None:
+    _double, conn = salesforce
+    fields = {"NetSuite_Sync_Status__c": "In Progress"}
+
+    with pytest.raises(AuthOrConfig, match=r"INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST.*Sync Status"):
+        write_records(conn, [record("Opportunity", OPPORTUNITY, fields)], what="the write-back")
+
+
+@pytest.mark.parametrize(
+    "behaviour", [Behaviour(upsert_location=False), Behaviour(answer_async=True)], ids=str
+)
+def test_netsuite_upsert_reads_the_id_back_without_a_record_location(netsuite, behaviour) -> None:
+    double, client = netsuite
+    double.behaviour.upsert_location = behaviour.upsert_location
+    double.behaviour.answer_async = behaviour.answer_async
+    body = {"companyName": "Acme", "subsidiary": {"id": "1"}}
+
+    internal_id = client.upsert("customer", "SF-001", body)
+
+    (customer,) = double.dump()["customer"]
+    assert internal_id == customer["id"]
+    assert client.calls_by_route["GET customer"] == 1
 
 
 def test_netsuite_upsert_read_back_and_create_if_absent(netsuite) -> None:

@@ -1,6 +1,6 @@
 """The NetSuite double over real HTTP: records, reads, validation, SuiteQL, persistence, dump.
 
-Expected bodies are the documented ones (reference/netsuite.md §2.1, §8.6 E1-E11, §8.7).
+Expected bodies are the documented ones (docs/reference/netsuite.md §2.1, §8.6 E1-E11, §8.7).
 """
 
 from __future__ import annotations
@@ -440,11 +440,11 @@ def test_seeded_lookup_records_are_readable_and_reseeding_changes_nothing(client
     double.load_seed({"inventoryItem": [{"id": "600", "itemId": "INV-1"}]})
 
     currency = client.get("/currency/1").json()
-    item = client.get("/item/503").json()
+    item = client.get("/nonInventorySaleItem/503").json()
 
     assert currency["symbol"] == "USD" and currency["id"] == "1"
     assert item["itemId"] == "PP-SEAT"
-    assert client.get("/item/600").json()["itemType"] == "inventoryItem"
+    assert client.get("/inventoryItem/600").json()["itemType"] == "inventoryItem"
     assert client.get("/currency").json()["totalResults"] == 2
 
 

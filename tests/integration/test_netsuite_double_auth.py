@@ -31,7 +31,7 @@ INVALID_LOGIN = {
 }
 SEED = {"subsidiary": [{"id": "1", "name": "Parent Company"}]}
 
-# Oracle's published TBA test vector (reference/netsuite.md §3.2).
+# Oracle's published TBA test vector (docs/reference/netsuite.md §3.2).
 VECTOR = {
     "url": "https://123456.suitetalk.api.netsuite.com/services/rest/record/v1/employee/40",
     "consumer_key": "ef40afdd8abaac111b13825dd5e5e2ddddb44f86d5a0dd6dcf38c20aae6b67e4",

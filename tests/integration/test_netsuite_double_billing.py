@@ -1,4 +1,4 @@
-"""SuiteBilling semantics of the NetSuite double (reference/netsuite.md §5.8-§5.10, §8.6 E5-E7)."""
+"""SuiteBilling semantics of the NetSuite double (docs/reference/netsuite.md §5.8-§5.10, §8.6 E5-E7)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Transport behaviour of the NetSuite double: concurrency limit (429), latency, fault injection,
-keep-alive and stop (reference/netsuite.md §2.1, §2.3, §8.7)."""
+keep-alive and stop (docs/reference/netsuite.md §2.1, §2.3, §8.7)."""
 
 from __future__ import annotations
 

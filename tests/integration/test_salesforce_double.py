@@ -56,7 +56,7 @@ L_CORE = "a0y5f000000Ln02AAA"
 L_ADDON = "a0y5f000000Ln03AAA"
 L_SETUP = "a0y5f000000Ln04AAA"
 
-# reference/salesforce.md §8, verbatim: the double must answer exactly these.
+# docs/reference/salesforce.md §8, verbatim: the double must answer exactly these.
 Q1 = """SELECT Id, Name, StageName, IsWon, IsClosed, CloseDate, Amount, Type, LastModifiedDate,
        NetSuite_Id__c, NetSuite_Sync_Status__c,
        AccountId, Account.Name, Account.Phone, Account.Website, Account.NetSuite_Id__c,

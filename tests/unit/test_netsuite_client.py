@@ -382,6 +382,7 @@ def test_upsert_whose_record_cannot_be_read_back_is_transient(
         (f"{REC}/customer/647?x=1", "647"),
         (f"{REC}/customer/eid:SF-001", None),
         (f"{REC}/customer/abc647", None),
+        ("https://1234567-sb1.suitetalk.api.netsuite.com/services/rest/async/v1/job/123", None),
         ("", None),
         (None, None),
     ],

@@ -42,12 +42,15 @@ Limiter = Callable[[], AbstractContextManager[None]]
 _EXTERNAL_ID = re.compile(r"[A-Za-z0-9_-]+")
 _RECORD_TYPE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _INTERNAL_ID = re.compile(r"-?[0-9]+")
-_TRAILING_ID = re.compile(r"/([0-9]+)$")
+#: A record's URL; an asynchronous answer's ``Location`` (``…/async/v1/job/<id>``, §1.7.3) is a
+#: job, and taking its number for a record id would point every reference at the wrong record.
+_TRAILING_ID = re.compile(r"/record/v1/[A-Za-z][A-Za-z0-9_]*/([0-9]+)$")
 _SUITEQL_MAX_PAGE = 1000
 
 
 def internal_id_from_location(location: str | None) -> str | None:
-    """The trailing digits of a ``Location`` path (``…/customer/647`` → ``"647"``), else None.
+    """The trailing digits of a record ``Location`` path (``…/record/v1/customer/647`` →
+    ``"647"``), else None (no Location, or a job's).
 
     Only the digits are read: the record-type segment's casing may differ from the request's.
     """

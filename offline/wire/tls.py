@@ -1,8 +1,8 @@
 """A throw-away CA and a loopback server certificate signed by it.
 
-simple-salesforce hard-codes ``https://{instance}`` URLs, so the double must speak TLS. Callers
-trust it by pointing ``REQUESTS_CA_BUNDLE`` (or ``verify=``) at the CA file. The files are kept in
-the state directory and reused, so a restarted double is trusted by the same bundle.
+simple-salesforce hard-codes ``https://{instance}`` URLs, so the Salesforce double must speak TLS.
+Callers trust it by pointing ``REQUESTS_CA_BUNDLE`` (or ``verify=``) at the CA file. The files are
+kept in the state directory and reused, so a restarted double is trusted by the same bundle.
 """
 
 from __future__ import annotations
@@ -18,10 +18,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-CA_FILE = "salesforce_double_ca.pem"
-CERT_FILE = "salesforce_double_cert.pem"
-KEY_FILE = "salesforce_double_key.pem"
-
 
 @dataclass(frozen=True)
 class TlsFiles:
@@ -30,15 +26,20 @@ class TlsFiles:
     key: Path
 
 
-def ensure_certificates(directory: Path) -> TlsFiles:
-    """Return the CA, server certificate and key in ``directory``, creating them if missing."""
-    files = TlsFiles(directory / CA_FILE, directory / CERT_FILE, directory / KEY_FILE)
+def ensure_certificates(directory: Path, prefix: str) -> TlsFiles:
+    """The CA, server certificate and key ``<prefix>_{ca,cert,key}.pem`` in ``directory``,
+    created when missing or about to expire."""
+    files = TlsFiles(
+        directory / f"{prefix}_ca.pem",
+        directory / f"{prefix}_cert.pem",
+        directory / f"{prefix}_key.pem",
+    )
     if all(p.exists() for p in (files.ca, files.cert, files.key)) and _still_valid(files.cert):
         return files
     directory.mkdir(parents=True, exist_ok=True)
     now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Salesforce double test CA")])
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{prefix} test CA")])
     ca_cert = (
         x509.CertificateBuilder()
         .subject_name(ca_name)
