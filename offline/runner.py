@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from closedwon.events import unmatched_reason
 from offline.contract import netsuite_records, opportunity_of
 from offline.stack import ExecutionResult, OfflineStack
 
@@ -49,7 +50,8 @@ class Runner:
                 status="Unmatched",
                 error={
                     "type": "Unmatched",
-                    "message": "no rule in template.yaml matches this event (org, source or detail-type)",
+                    "message": "no rule in template.yaml matches this event: "
+                    + unmatched_reason(event, org_id=self.stack.org_id),
                 },
             )
         sf_before = self.stack.salesforce.api_calls

@@ -668,21 +668,22 @@ CASES: list[Case] = [
     case(
         "invalid-country-name",
         "InvalidDeal",
-        "Account.BillingCountry: 'Atlantis' is not an ISO 3166 country",
+        "Account.BillingCountry: is not an ISO 3166 country (value not shown: address field)",
         "Error",
         deal(billing={**US, "Country": "Atlantis", "CountryCode": None}),
     ),
     case(
         "invalid-country-code",
         "InvalidDeal",
-        "Account.ShippingCountryCode: 'XX' is not an ISO 3166 country",
+        "Account.ShippingCountryCode: is not an ISO 3166 country (value not shown: address field)",
         "Error",
         deal(shipping={**US, "CountryCode": "XX"}),
     ),
     case(
         "invalid-quote-bill-to-country",
         "InvalidDeal",
-        "SBQQ__Quote__c.SBQQ__BillingCountry__c: 'Gondor' is not an ISO 3166 country",
+        "SBQQ__Quote__c.SBQQ__BillingCountry__c: is not an ISO 3166 country "
+        "(value not shown: address field)",
         "Error",
         deal(bill_to={"Name": "AP", "City": "Minas Tirith", "Country": "Gondor"}),
     ),
@@ -842,7 +843,7 @@ CASES: list[Case] = [
         (
             "(6 problem(s))",
             "Account.Name: is 90 characters; NetSuite allows at most 83 (companyName)",
-            "Account.BillingCountry: 'Atlantis' is not an ISO 3166 country",
+            "Account.BillingCountry: is not an ISO 3166 country (value not shown: address field)",
             "SBQQ__Quote__c.SBQQ__PrimaryContact__r.Email: is 255 characters",
             "SBQQ__QuoteLine__c[{line0}].SBQQ__Quantity__c: must be greater than 0",
             "SBQQ__QuoteLine__c[{line1}].SBQQ__Product__r.ProductCode: no NetSuite item has "
@@ -1115,3 +1116,133 @@ def test_unicode_and_emoji_names_sync(stacks: Stacks, sync_case: SyncCase) -> No
     assert opportunity["NetSuite_Sync_Status__c"] == "Synced"
     assert opportunity["NetSuite_Sync_Error__c"] is None
     assert world.runner.dlq_message(str(report.executionArn)) is None
+
+
+# --------------------------------------------------------------------------------- complete validation
+# Every value NetSuite would be sent is checked in LoadDeal: an invalid deal writes nothing to
+# NetSuite (issue 13). These deals run on their own stack, whose mapping config has no line type
+# for Usage lines.
+LINE_TYPES_WITHOUT_USAGE = {"One-Time": "1", "Recurring": "2"}
+
+
+def line_fields(**fields: Any) -> Tweak:
+    """Set raw values on the deal's first quote line, as Salesforce would return them."""
+
+    def tweak(org: OrgBuilder, ids: Ids) -> None:
+        _find(org, "SBQQ__QuoteLine__c", ids.lines[0]).update(fields)
+
+    return tweak
+
+
+def quote_of_another_opportunity(org: OrgBuilder, ids: Ids) -> dict[str, str]:
+    other = deal(account="Other Opportunity Co")(org)
+    _find(org, "SBQQ__Quote__c", str(ids.quote))["SBQQ__Opportunity2__c"] = other.opp
+    return {"other": other.opp}
+
+
+VALIDATION_CASES: list[Case] = [
+    case(
+        "net-price-1e308",
+        "InvalidDeal",
+        f"{LINE}.SBQQ__NetPrice__c: '1e+308' is too large: NetSuite keeps 15 significant digits",
+        "Error",
+        deal(tweak=line_fields(SBQQ__NetPrice__c=1e308)),
+    ),
+    case(
+        "charge-type-missing-from-line-types",
+        "InvalidDeal",
+        f"{LINE}.SBQQ__ChargeType__c: charge type 'Usage' has no subscription line type in the "
+        "mapping config (netsuite.line_types has: One-Time, Recurring)",
+        "Error",
+        deal([LineSpec("PRO-API", charge_type="Usage", frequency="Monthly", net_price=2.5)]),
+    ),
+    case(
+        "start-date-9999-12-31",
+        "InvalidDeal",
+        f"{LINE}.SBQQ__EffectiveStartDate__c: 9999-12-31 is outside the accepted dates "
+        "2000-01-01 to 2099-12-31 (netsuite.date_window)",
+        "Error",
+        deal([LineSpec("PLATFORM-PRO", start="9999-12-31")]),
+    ),
+    case(
+        "term-10-to-the-12-months",
+        "InvalidDeal",
+        f"{LINE}.SBQQ__EffectiveSubscriptionTerm__c: the subscription term is 1000000000000 "
+        "months; at most 600 are allowed (netsuite.max_term_months)",
+        "Error",
+        deal([LineSpec("PLATFORM-PRO", term=10**12)]),
+    ),
+    case(
+        "line-number-malformed",
+        "InvalidDeal",
+        f"{LINE}.SBQQ__Number__c: '1.2.3' is not a number",
+        "Error",
+        deal(tweak=line_fields(SBQQ__Number__c="1.2.3")),
+    ),
+    case(
+        "line-number-is-an-object",
+        "InvalidDeal",
+        f"{LINE}.SBQQ__Number__c: is a dict, not a number",
+        "Error",
+        deal(tweak=line_fields(SBQQ__Number__c={"value": 1})),
+    ),
+    case(
+        "primary-quote-of-another-opportunity",
+        "InvalidDeal",
+        (
+            "SBQQ__Quote__c.SBQQ__Opportunity2__c: the primary quote {quote} belongs to "
+            "opportunity '{other}', not to this one",
+        ),
+        "Error",
+        deal(tweak=quote_of_another_opportunity),
+    ),
+    case(
+        "street-typed-into-the-country-field",
+        "InvalidDeal",
+        "Account.BillingCountry: is not an ISO 3166 country (value not shown: address field)",
+        "Error",
+        deal(billing={**US, "Country": "221B Baker Street", "CountryCode": None}),
+    ),
+    # ---- events: what did not match, and lost change events
+    case(
+        "unmatched-says-the-org-did-not-match",
+        "Unmatched",
+        (UNMATCHED, f"org: '{OTHER_ORG}' in the source is not the configured org {ORG_ID}"),
+        None,
+        event=platform(source=f"aws.partner/salesforce.com/{OTHER_ORG}/0YL5f000000CabWGAS"),
+    ),
+    case(
+        "unmatched-says-the-detail-type-did-not-match",
+        "Unmatched",
+        (UNMATCHED, "detail-type: 'Opportunity_Closed_Lost__e' is not Opportunity_Closed_Won__e"),
+        None,
+        event=platform(detail_type="Opportunity_Closed_Lost__e"),
+    ),
+    case(
+        "cdc-overflow-event-says-which-backfill-to-run",
+        "Skipped",
+        "events were lost (Salesforce sent a GAP_OVERFLOW change event that names no "
+        "opportunity): run `closedwon backfill --since 2026-03-04`",
+        None,
+        event=cdc(header={"changeType": "GAP_OVERFLOW", "recordIds": []}),
+    ),
+]
+
+
+def validation_world(directory: Path) -> World:
+    org = OrgBuilder()
+    ids = {c.id: c.deal(org) for c in VALIDATION_CASES}
+    config = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    config["netsuite"]["line_types"] = LINE_TYPES_WITHOUT_USAGE
+    directory.mkdir(parents=True, exist_ok=True)
+    config_path = directory / "mapping.yaml"
+    config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    stack = start(directory, org.snapshot(), config_path)
+    return World(stack, Runner(stack), ids)
+
+
+@pytest.mark.parametrize("case", VALIDATION_CASES, ids=[c.id for c in VALIDATION_CASES])
+def test_an_invalid_value_is_found_before_anything_is_written_to_netsuite(
+    stacks: Stacks, case: Case
+) -> None:
+    test_bad_input(stacks.get("validation", validation_world), case)

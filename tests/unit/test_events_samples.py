@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from closedwon.deal import Deal
+from closedwon.events import Trigger
 from offline.template import function_properties, load_template, resources_of_type
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,3 +64,25 @@ def test_the_load_deal_sample_wraps_the_relayed_sample_event() -> None:
     relayed = json.loads((EVENTS / "opportunity_closed_won.json").read_text(encoding="utf-8"))
     assert sample["input"] == relayed
     assert sample["executionId"].startswith("arn:aws:states:")
+
+
+SAMPLES_WITH = {
+    key: sorted(
+        p.name
+        for p in EVENTS.glob("*.json")
+        if key in (data := json.loads(p.read_text(encoding="utf-8"))) and data[key] is not None
+    )
+    for key in ("trigger", "deal")
+}
+
+
+@pytest.mark.parametrize("name", SAMPLES_WITH["trigger"])
+def test_a_sample_trigger_is_exactly_what_the_trigger_model_writes(name: str) -> None:
+    trigger = json.loads((EVENTS / name).read_text(encoding="utf-8"))["trigger"]
+    assert Trigger.model_validate(trigger).to_json() == trigger  # no stale or missing keys
+
+
+@pytest.mark.parametrize("name", SAMPLES_WITH["deal"])
+def test_a_sample_deal_is_exactly_what_the_deal_model_writes(name: str) -> None:
+    deal = json.loads((EVENTS / name).read_text(encoding="utf-8"))["deal"]
+    assert Deal.model_validate(deal).model_dump(mode="json") == deal  # no stale or missing keys

@@ -8,7 +8,8 @@ import pytest
 
 from closedwon import mapping
 from closedwon.config import parse_mapping_config
-from closedwon.deal import build_deal
+from closedwon.deal import build_deal, plan_name
+from closedwon.errors import InvalidDeal
 from offline.corpus import CATALOG, LineSpec, OrgBuilder
 from tests.support import deal_source
 
@@ -338,3 +339,47 @@ def test_activation_change_order() -> None:
         "effectiveDate": "2026-04-01",
         "subLine": {"items": [{"sequence": 1, "apply": True}, {"sequence": 2, "apply": True}]},
     }
+
+
+# -- one per-period price and one plan name for validation and mapping alike ------------------
+
+
+@pytest.mark.parametrize(
+    ("frequency", "term", "currency", "smallest_billable"),
+    [
+        ("Monthly", 12, "USD", "0.06"),  # 0.06 / 12 = 0.005 rounds half-up to 0.01
+        ("Monthly", 36, "USD", "0.18"),
+        ("Quarterly", 12, "USD", "0.02"),  # 0.02 × 3 / 12 = 0.005
+        ("Monthly", 12, "JPY", "6"),  # 6 / 12 = 0.5 rounds to 1 yen
+    ],
+)
+def test_validation_accepts_exactly_the_prices_mapping_bills_above_zero(
+    frequency, term, currency, smallest_billable
+) -> None:
+    smallest = Decimal(smallest_billable)
+    below = smallest - Decimal("0.01") if currency == "USD" else smallest - 1
+    line = LineSpec("SUPPORT-PREM", frequency=frequency, net_price=float(smallest), term=term)
+    deal = deal_of([line], currency=currency)
+    assert mapping.unit_price(deal.packages[0].members[0], currency, config()) > 0
+
+    rejected = LineSpec("SUPPORT-PREM", frequency=frequency, net_price=float(below), term=term)
+    with pytest.raises(InvalidDeal, match="rounds to 0"):
+        deal_of([rejected], currency=currency)
+
+
+def test_the_plan_name_validation_allows_is_the_one_mapping_writes() -> None:
+    cfg = config(field_limits={"itemId": 30})
+    name = "P" * (30 - 9)  # 9 characters go to " <v8>"
+    lines = [LineSpec("SUPPORT-PREM")]
+    org_deal = deal_of(lines, cfg=cfg)
+    package = org_deal.packages[0]
+    long_name = package.model_copy(update={"root_product_name": name})
+    plan = mapping.subscription_plan(long_name, "7", cfg)
+    assert plan["itemId"] == plan_name(name, mapping.plan_version(long_name, cfg))
+    assert len(plan["itemId"]) == 30
+
+
+def test_the_rounding_delta_never_raises_for_the_largest_amounts_validation_accepts() -> None:
+    line = LineSpec("SUPPORT-PREM", frequency="Monthly", quantity=9, net_price=9.99e11, term=600)
+    deal = deal_of([line])
+    assert isinstance(mapping.rounding_delta(deal, config()), Decimal)

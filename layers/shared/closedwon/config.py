@@ -8,15 +8,26 @@ live here, never as literals in code.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveInt,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from closedwon.errors import AuthOrConfig
+from closedwon.salesforce_ids import normalise_id
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("mapping.yaml")
 
@@ -25,69 +36,123 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class WritebackFields(_Strict):
-    """Salesforce field API names the write-back fills (MAPPING.md §5)."""
+#: An ISO 4217 currency code as Salesforce's CurrencyIsoCode holds it ("USD").
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+#: A Salesforce field API name (letters, digits, underscores; starts with a letter).
+FieldName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
+#: The charge types a CPQ quote line can have (SBQQ__ChargeType__c picklist).
+CHARGE_TYPES = ("One-Time", "Recurring", "Usage")
 
-    opportunity_status: str = "NetSuite_Sync_Status__c"
-    opportunity_error: str = "NetSuite_Sync_Error__c"
-    opportunity_last_sync: str = "NetSuite_Last_Sync__c"
-    opportunity_subscriptions: str = "NetSuite_Subscription_Ids__c"
-    account_id: str = "NetSuite_Id__c"
-    contact_id: str = "NetSuite_Id__c"
+
+class WritebackFields(_Strict):
+    """Salesforce field API names the write-back fills (docs/mapping.md §5)."""
+
+    opportunity_status: FieldName = "NetSuite_Sync_Status__c"
+    opportunity_error: FieldName = "NetSuite_Sync_Error__c"
+    opportunity_last_sync: FieldName = "NetSuite_Last_Sync__c"
+    opportunity_subscriptions: FieldName = "NetSuite_Subscription_Ids__c"
+    account_id: FieldName = "NetSuite_Id__c"
+    contact_id: FieldName = "NetSuite_Id__c"
 
 
 class SalesforceConfig(_Strict):
-    api_version: str = "62.0"
+    api_version: Annotated[str, StringConstraints(pattern=r"^\d{2,3}\.0$")] = "62.0"
     multi_currency: bool = False
-    default_currency: str = "USD"
+    default_currency: CurrencyCode = "USD"
     writeback: WritebackFields = WritebackFields()
     #: 18-char id of the integration user; CDC changes it commits are ignored (no sync loops).
     integration_user_id: str | None = None
     #: Quote types (SBQQ__Type__c) that are skipped in v1.
     skipped_quote_types: tuple[str, ...] = ("Amendment", "Renewal")
 
+    @field_validator("integration_user_id")
+    @classmethod
+    def _salesforce_id(cls, v: str | None) -> str | None:
+        if v is not None and normalise_id(v) is None:
+            raise ValueError("must be a 15- or 18-character Salesforce user id")
+        return v
+
+
+class FieldLimits(_Strict):
+    """Longest value NetSuite accepts, per NetSuite field; a key given replaces only its default."""
+
+    companyName: PositiveInt = 83
+    firstName: PositiveInt = 32
+    lastName: PositiveInt = 32
+    email: PositiveInt = 254
+    phone: PositiveInt = 32
+    itemId: PositiveInt = 60
+
+    def of(self, netsuite_field: str) -> int:
+        """The limit of one NetSuite field (a name from this model)."""
+        return int(getattr(self, netsuite_field))
+
+
+class DateWindow(_Strict):
+    """Start dates a deal may have: anything outside is a typo, not a contract."""
+
+    earliest: dt.date = dt.date(2000, 1, 1)
+    latest: dt.date = dt.date(2099, 12, 31)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DateWindow:
+        if self.earliest > self.latest:
+            raise ValueError("earliest must not be after latest")
+        return self
+
 
 class NetSuiteConfig(_Strict):
     subsidiary_id: str = "1"
     billing_schedule_id: str = "1"
-    currencies: dict[str, str] = Field(default_factory=lambda: {"USD": "1"})
-    currency_decimals: dict[str, int] = Field(default_factory=lambda: {"JPY": 0})
+    currencies: dict[CurrencyCode, str] = Field(default_factory=lambda: {"USD": "1"})
+    #: Decimals NetSuite keeps for a currency (ISO 4217 minor units go up to 4; 6 leaves room).
+    currency_decimals: dict[CurrencyCode, Annotated[int, Field(ge=0, le=6)]] = Field(
+        default_factory=lambda: {"JPY": 0}
+    )
     payment_terms: dict[str, str] = Field(default_factory=lambda: {"Net 30": "2"})
+    #: Charge type (SBQQ__ChargeType__c) → NetSuite subscription line type id.
     line_types: dict[str, str] = Field(
         default_factory=lambda: {"One-Time": "1", "Recurring": "2", "Usage": "3"}
     )
     price_plan_type: str = "2"
     pricing_option_per_unit: str = "-101"
-    default_term_months: int = 12
+    default_term_months: PositiveInt = 12
+    #: Longest subscription term a quote line may have (months).
+    max_term_months: PositiveInt = 600
+    date_window: DateWindow = DateWindow()
     auto_renewal: bool = False
     activate_subscriptions: bool = False
-    field_limits: dict[str, int] = Field(
-        default_factory=lambda: {
-            "companyName": 83,
-            "firstName": 32,
-            "lastName": 32,
-            "email": 254,
-            "phone": 32,
-            "itemId": 60,
-        }
-    )
+    field_limits: FieldLimits = FieldLimits()
     #: Packages one sync can carry: their results travel in the Step Functions state (256 KB).
     #: A quote with more is invalid (split it) rather than failing after partial writes.
-    max_packages_per_deal: int = 200
+    max_packages_per_deal: PositiveInt = 200
     #: ❓ reference/netsuite.md §9.8: whether quantities are accepted in the subscription create
     #: call. "create" sends them in the create body; "patch" sends a PATCH right after it.
     subscription_quantities: Literal["create", "patch"] = "create"
     #: ❓ §9.7: whether lines must be PATCHed to PENDING_ACTIVATION before the ACTIVATE order.
     activation_patch_lines: bool = True
 
-    @field_validator("default_term_months")
+    @field_validator("line_types")
     @classmethod
-    def _positive(cls, v: int) -> int:
-        if v <= 0:
-            raise ValueError("must be a positive number of months")
+    def _charge_types(cls, v: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(v) - set(CHARGE_TYPES))
+        if unknown:
+            raise ValueError(
+                f"unknown charge type(s) {', '.join(unknown)} (expected {', '.join(CHARGE_TYPES)})"
+            )
         return v
 
+    @model_validator(mode="after")
+    def _default_term_within_bounds(self) -> NetSuiteConfig:
+        if self.default_term_months > self.max_term_months:
+            raise ValueError(
+                f"default_term_months ({self.default_term_months}) exceeds max_term_months "
+                f"({self.max_term_months})"
+            )
+        return self
+
     def decimals(self, currency: str) -> int:
+        """Decimals of ``currency`` (2 unless ``currency_decimals`` says otherwise)."""
         return self.currency_decimals.get(currency, 2)
 
 

@@ -7,12 +7,23 @@ the workflow works from: everything else is re-read from Salesforce (the source 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from closedwon.errors import InvalidEvent
+from closedwon.salesforce_ids import is_salesforce_id, normalise_id, to_18
+
+__all__ = [
+    "Trigger",
+    "is_salesforce_id",
+    "normalise_event",
+    "parse_trigger_input",
+    "to_18",
+    "unmatched_reason",
+]
 
 PLATFORM_EVENT_NAME = "Opportunity_Closed_Won__e"
 CDC_EVENT_NAME = "OpportunityChangeEvent"
@@ -29,28 +40,12 @@ SUPPORTED_SCHEMA_MAJOR = "1"
 SOURCE_PREFIX = "aws.partner/salesforce.com/"
 WON_STAGE = "Closed Won"
 
-_SALESFORCE_ID = re.compile(r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")
 # Pub/Sub-style bitmap entries in changedFields ("0x650004E0", "4-0x10"): names are unknown.
 _BITMAP_FIELD = re.compile(r"^(\d+-)?0x[0-9A-Fa-f]+$")
-
-
-def is_salesforce_id(value: object) -> bool:
-    return isinstance(value, str) and bool(_SALESFORCE_ID.match(value))
-
-
-def to_18(sf_id: str) -> str:
-    """The case-safe 18-character form of a Salesforce id (15-char ids gain their checksum)."""
-    if len(sf_id) == 18:
-        return sf_id
-    suffix = ""
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
-    for chunk in range(3):
-        bits = 0
-        for i, ch in enumerate(sf_id[chunk * 5 : chunk * 5 + 5]):
-            if "A" <= ch <= "Z":
-                bits |= 1 << i
-        suffix += alphabet[bits]
-    return sf_id + suffix
+#: Longest piece of an event value quoted in an error (the rest is elided).
+QUOTE_LIMIT = 60
+#: What an operator runs when change events were lost: it syncs the won deals closed since then.
+BACKFILL_COMMAND = "closedwon backfill --since {date}"
 
 
 class Trigger(BaseModel):
@@ -68,17 +63,13 @@ class Trigger(BaseModel):
     event_id: str = Field(alias="eventBridgeEventId")
     #: CDC only: why a change event is not a sync trigger (the deal is then Skipped).
     skip_reason: str | None = Field(None, alias="skipReason")
-    #: CDC gap events carry no field data: the deal must be re-read to decide.
-    needs_reread: bool = Field(False, alias="needsReread")
-
-    @property
-    def idempotency_key(self) -> str:
-        return f"{self.opportunity_id}:{self.closed_won_at or self.event_id}"
+    #: CDC only: Salesforce said change events were lost (an overflow event names no record, so
+    #: ``opportunity_id`` is empty); the trigger is Skipped and says which backfill to run.
+    events_lost: bool = Field(False, alias="eventsLost")
 
     def to_json(self) -> dict[str, Any]:
-        data = self.model_dump(by_alias=True, mode="json")
-        data["idempotencyKey"] = self.idempotency_key
-        return data
+        """The trigger as the state machine carries it (the camelCase aliases)."""
+        return self.model_dump(by_alias=True, mode="json")
 
 
 class _Envelope(BaseModel):
@@ -91,12 +82,50 @@ class _Envelope(BaseModel):
     detail: dict[str, Any]
 
 
+def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """``value`` in quotes for an error text, elided past ``limit`` characters."""
+    text = str(value)
+    if len(text) > limit:
+        text = f"{text[:limit]}… ({len(text):,} characters)"
+    return f"'{text}'"
+
+
 def source_org_id(source: str) -> str | None:
     """The org id segment of ``aws.partner/salesforce.com/<orgId>/<channelId>``."""
     if not source.startswith(SOURCE_PREFIX):
         return None
     parts = source[len(SOURCE_PREFIX) :].split("/")
     return parts[0] if parts and parts[0] else None
+
+
+def unmatched_reason(event: object, *, org_id: str) -> str:
+    """Which of source, detail-type and org of a relayed event do not match what the rules accept.
+
+    The rules (template.yaml) deliver events whose source is
+    ``aws.partner/salesforce.com/<the configured org>/...`` and whose detail-type is the platform
+    event or the Opportunity change event; this names every part that differs.
+    """
+    if not isinstance(event, dict):
+        return "the event is not a JSON object"
+    reasons = []
+    source = event.get("source")
+    event_org = source_org_id(source) if isinstance(source, str) else None
+    if not isinstance(source, str):
+        reasons.append("source: missing")
+    elif event_org is None:
+        reasons.append(
+            f"source: {quoted(source)} is not a Salesforce partner event source "
+            f"({SOURCE_PREFIX}<org id>/<channel>)"
+        )
+    elif normalise_id(event_org) != normalise_id(org_id):
+        reasons.append(f"org: {quoted(event_org)} in the source is not the configured org {org_id}")
+    detail_type = event.get("detail-type")
+    expected = f"{PLATFORM_EVENT_NAME} or {CDC_EVENT_NAME}"
+    if detail_type is None:
+        reasons.append(f"detail-type: missing (expected {expected})")
+    elif detail_type not in (PLATFORM_EVENT_NAME, CDC_EVENT_NAME):
+        reasons.append(f"detail-type: {quoted(detail_type)} is not {expected}")
+    return "; ".join(reasons) or "source, detail-type and org all match"
 
 
 def parse_trigger_input(
@@ -112,12 +141,11 @@ def parse_trigger_input(
             trigger = Trigger.model_validate(event["trigger"])
         except ValidationError as exc:
             raise InvalidEvent(f"trigger: {_pydantic_problems(exc)}") from None
-        _check_trigger(trigger, org_id)
-        return [trigger]
+        return [_checked_trigger(trigger, org_id)]
     return normalise_event(event, org_id=org_id, integration_user_id=integration_user_id)
 
 
-def _check_trigger(trigger: Trigger, org_id: str) -> None:
+def _checked_trigger(trigger: Trigger, org_id: str) -> Trigger:
     """A replay/backfill/fan-out trigger is held to the event rules: its ids go to Salesforce."""
     problems = [
         f"trigger.{name}: not a Salesforce id"
@@ -129,10 +157,20 @@ def _check_trigger(trigger: Trigger, org_id: str) -> None:
         if value is not None and not is_salesforce_id(value)
     ]
     org = trigger.salesforce_org_id
-    if not is_salesforce_id(org) or to_18(org) != to_18(org_id):
-        problems.append(f"trigger.salesforceOrgId: '{org[:40]}' is not the configured org {org_id}")
+    if normalise_id(org) is None or normalise_id(org) != normalise_id(org_id):
+        problems.append(
+            f"trigger.salesforceOrgId: {quoted(org, 40)} is not the configured org {org_id}"
+        )
     if problems:
         raise InvalidEvent("; ".join(problems))
+    return trigger.model_copy(
+        update={
+            "opportunity_id": to_18(trigger.opportunity_id),
+            "account_id": normalise_id(trigger.account_id),
+            "primary_quote_id": normalise_id(trigger.primary_quote_id),
+            "salesforce_org_id": to_18(org),
+        }
+    )
 
 
 def normalise_event(
@@ -147,9 +185,13 @@ def normalise_event(
         raise InvalidEvent(f"event envelope: {_pydantic_problems(exc)}") from None
     event_org = source_org_id(env.source)
     if event_org is None:
-        raise InvalidEvent(f"source: '{env.source[:100]}' is not a Salesforce partner event source")
-    if not is_salesforce_id(event_org) or to_18(event_org) != to_18(org_id):
-        raise InvalidEvent(f"source: org '{event_org[:40]}' is not the configured org {org_id}")
+        raise InvalidEvent(
+            f"source: {quoted(env.source, 100)} is not a Salesforce partner event source"
+        )
+    if normalise_id(event_org) is None or normalise_id(event_org) != normalise_id(org_id):
+        raise InvalidEvent(
+            f"source: org {quoted(event_org, 40)} is not the configured org {org_id}"
+        )
     payload = env.detail.get("payload")
     if not isinstance(payload, dict):
         raise InvalidEvent("detail.payload: missing or not an object")
@@ -157,13 +199,13 @@ def normalise_event(
         return [_from_platform_event(env, payload, org_id)]
     if env.detail_type == CDC_EVENT_NAME:
         return _from_change_event(env, payload, org_id, integration_user_id)
-    raise InvalidEvent(f"detail-type: '{env.detail_type[:100]}' is not a supported event")
+    raise InvalidEvent(f"detail-type: {quoted(env.detail_type, 100)} is not a supported event")
 
 
 def _from_platform_event(env: _Envelope, payload: dict[str, Any], org_id: str) -> Trigger:
     problems: list[str] = []
-    opp = payload.get("Opportunity_Id__c")
-    if not is_salesforce_id(opp):
+    opp = normalise_id(payload.get("Opportunity_Id__c"))
+    if opp is None:
         problems.append("detail.payload.Opportunity_Id__c: not a Salesforce id")
     account = payload.get("Account_Id__c")
     if account is not None and not is_salesforce_id(account):
@@ -174,7 +216,7 @@ def _from_platform_event(env: _Envelope, payload: dict[str, Any], org_id: str) -
     version = payload.get("Schema_Version__c")
     if not isinstance(version, str) or version.split(".")[0] != SUPPORTED_SCHEMA_MAJOR:
         problems.append(
-            f"detail.payload.Schema_Version__c: '{str(version)[:20]}' is not a supported version "
+            f"detail.payload.Schema_Version__c: {quoted(version, 20)} is not a supported version "
             f"(expected {SUPPORTED_SCHEMA_MAJOR}.x)"
         )
     closed_at = payload.get("Closed_Won_At__c")
@@ -182,17 +224,16 @@ def _from_platform_event(env: _Envelope, payload: dict[str, Any], org_id: str) -
         problems.append("detail.payload.Closed_Won_At__c: not a date-time")
     source_org = payload.get("Source_Org_Id__c")
     if source_org not in (None, "") and (
-        not is_salesforce_id(source_org) or to_18(source_org) != to_18(org_id)
+        normalise_id(source_org) is None or normalise_id(source_org) != normalise_id(org_id)
     ):
         problems.append("detail.payload.Source_Org_Id__c: does not match the event source org")
-    if problems:
+    if problems or opp is None:
         raise InvalidEvent("; ".join(problems))
-    assert isinstance(opp, str)
     return Trigger(
         trigger="PLATFORM_EVENT",
-        opportunity_id=to_18(opp),
-        account_id=to_18(account) if isinstance(account, str) else None,
-        primary_quote_id=to_18(quote) if isinstance(quote, str) and quote else None,
+        opportunity_id=opp,
+        account_id=normalise_id(account),
+        primary_quote_id=normalise_id(quote),
         closed_won_at=closed_at,
         salesforce_org_id=to_18(org_id),
         event_id=env.id,
@@ -207,38 +248,76 @@ def _from_change_event(
         raise InvalidEvent("detail.payload.ChangeEventHeader: missing or not an object")
     if header.get("entityName") != "Opportunity":
         raise InvalidEvent(
-            f"detail.payload.ChangeEventHeader.entityName: '{header.get('entityName')}' is not Opportunity"
-        )
-    record_ids = header.get("recordIds")
-    if not isinstance(record_ids, list) or not record_ids:
-        raise InvalidEvent("detail.payload.ChangeEventHeader.recordIds: missing or empty")
-    bad = [str(r)[:30] for r in record_ids if not is_salesforce_id(r)]
-    if bad:
-        raise InvalidEvent(
-            f"detail.payload.ChangeEventHeader.recordIds: not Salesforce ids: {bad[:5]}"
+            "detail.payload.ChangeEventHeader.entityName: "
+            f"{quoted(header.get('entityName'))} is not Opportunity"
         )
     change_type = str(header.get("changeType", ""))
+    record_ids = header.get("recordIds")
+    if _events_lost(change_type, record_ids):
+        return [_events_lost_trigger(env, header, org_id)]
+    if not isinstance(record_ids, list) or not record_ids:
+        raise InvalidEvent("detail.payload.ChangeEventHeader.recordIds: missing or empty")
+    bad = [quoted(r, 30) for r in record_ids if not is_salesforce_id(r)]
+    if bad:
+        raise InvalidEvent(
+            f"detail.payload.ChangeEventHeader.recordIds: not Salesforce ids: {', '.join(bad[:5])}"
+        )
     skip = _cdc_skip_reason(header, payload, change_type, integration_user_id)
     return [
         Trigger(
             trigger="CDC",
             opportunity_id=to_18(rid),
-            account_id=payload.get("AccountId")
-            if is_salesforce_id(payload.get("AccountId"))
-            else None,
-            primary_quote_id=payload.get("SBQQ__PrimaryQuote__c")
-            if is_salesforce_id(payload.get("SBQQ__PrimaryQuote__c"))
-            else None,
+            account_id=normalise_id(payload.get("AccountId")),
+            primary_quote_id=normalise_id(payload.get("SBQQ__PrimaryQuote__c")),
             closed_won_at=payload.get("LastModifiedDate")
             if isinstance(payload.get("LastModifiedDate"), str)
             else None,
             salesforce_org_id=to_18(org_id),
             event_id=env.id,
             skip_reason=skip,
-            needs_reread=change_type.startswith("GAP_"),
         )
         for rid in record_ids
     ]
+
+
+def _events_lost(change_type: str, record_ids: object) -> bool:
+    """An overflow event (no record ids) or a wildcard ``006*`` entry: no record can be re-read.
+
+    Salesforce CDC Developer Guide, "Overflow Events" (GAP_OVERFLOW carries neither fields nor
+    record ids) and "ChangeEventHeader Fields" (recordIds holds ``<key prefix>*`` after a field
+    type conversion that touched every record).
+    """
+    if change_type == "GAP_OVERFLOW":
+        return True
+    return isinstance(record_ids, list) and any(
+        isinstance(r, str) and r.endswith("*") for r in record_ids
+    )
+
+
+def _events_lost_trigger(env: _Envelope, header: dict[str, Any], org_id: str) -> Trigger:
+    since = _commit_date(header.get("commitTimestamp")) or (env.time or "")[:10] or "<date>"
+    change_type = str(header.get("changeType") or "(none)")[:40]
+    return Trigger(
+        trigger="CDC",
+        opportunity_id="",
+        salesforce_org_id=to_18(org_id),
+        event_id=env.id,
+        events_lost=True,
+        skip_reason=(
+            f"events were lost (Salesforce sent a {change_type} change event that names no "
+            f"opportunity): run `{BACKFILL_COMMAND.format(date=since)}`"
+        ),
+    )
+
+
+def _commit_date(value: object) -> str | None:
+    """The UTC date of a CDC ``commitTimestamp`` (milliseconds since the epoch)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return dt.datetime.fromtimestamp(value / 1000, dt.UTC).date().isoformat()
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def _cdc_skip_reason(
@@ -248,17 +327,15 @@ def _cdc_skip_reason(
     integration_user_id: str | None,
 ) -> str | None:
     """Why a change event is not a transition to Closed Won (None: it is one, or must be re-read)."""
-    commit_user = header.get("commitUser")
-    if (
-        integration_user_id
-        and isinstance(commit_user, str)
-        and to_18(commit_user) == to_18(integration_user_id)
-    ):
+    commit_user = normalise_id(header.get("commitUser"))
+    if integration_user_id and commit_user and commit_user == normalise_id(integration_user_id):
         return "change made by the integration user (write-back); ignored to avoid a sync loop"
-    if change_type.startswith("GAP_"):
-        return None  # no field data: LoadDeal re-reads the opportunity and decides
+    if change_type in ("GAP_CREATE", "GAP_UPDATE", "GAP_UNDELETE"):
+        # A gap event carries the record ids but no fields: LoadDeal re-reads the opportunity and
+        # decides, as Salesforce recommends (CDC Developer Guide, "Gap Events").
+        return None
     if change_type not in ("CREATE", "UPDATE"):
-        return f"change type {change_type or '(none)'} is not a create or update"
+        return f"change type {change_type[:40] or '(none)'} is not a create or update"
     if payload.get("StageName") != WON_STAGE:
         return f"StageName is not '{WON_STAGE}' in this change"
     if change_type == "CREATE":
@@ -275,5 +352,5 @@ def _cdc_skip_reason(
 
 def _pydantic_problems(exc: ValidationError) -> str:
     return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors()
+        f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}"[:300] for e in exc.errors()
     )

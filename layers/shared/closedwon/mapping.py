@@ -10,11 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Context, Decimal, localcontext
 from typing import Any
 
 from closedwon.config import MappingConfig
-from closedwon.deal import MONTHS_PER_PERIOD, Address, Contact, Deal, Line, Package
+from closedwon.deal import Address, Contact, Deal, Line, Package
+from closedwon.deal.pricing import (
+    MONTHS_PER_PERIOD,
+    PLAN_VERSION_LENGTH,
+    per_period_price,
+    plan_name,
+    rounded,
+)
 
 FREQUENCIES = {
     "Monthly": "MONTHLY",
@@ -201,7 +208,7 @@ def plan_version(package: Package, config: MappingConfig) -> str:
         separators=(",", ":"),
         sort_keys=True,
     )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:8]
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:PLAN_VERSION_LENGTH]
 
 
 def subscription_plan(package: Package, term_id: str, config: MappingConfig) -> dict[str, Any]:
@@ -220,7 +227,7 @@ def subscription_plan(package: Package, term_id: str, config: MappingConfig) -> 
             member.update(prorateStartDate=True, prorateEndDate=True)
         members.append(member)
     return {
-        "itemId": f"{package.root_product_name} {plan_version(package, config)}",
+        "itemId": plan_name(package.root_product_name, plan_version(package, config)),
         "displayName": package.root_product_name,
         "initialTerm": ref(term_id),
         "member": {"items": members},
@@ -232,11 +239,10 @@ def subscription_plan(package: Package, term_id: str, config: MappingConfig) -> 
 
 def unit_price(line: Line, currency: str, config: MappingConfig) -> Decimal:
     """Price per unit per billing period, rounded half-up to the currency's decimals."""
-    value = line.net_price
-    if line.charge_type == "Recurring" and line.billing_frequency:
-        value = line.net_price * MONTHS_PER_PERIOD[line.billing_frequency] / line.term_months
-    quantum = Decimal(1).scaleb(-config.netsuite.decimals(currency))
-    return value.quantize(quantum, rounding=ROUND_HALF_UP)
+    value = per_period_price(
+        line.net_price, line.charge_type, line.billing_frequency, line.term_months
+    )
+    return rounded(value, config.netsuite.decimals(currency))
 
 
 def price_plan(line: Line, deal: Deal, config: MappingConfig) -> dict[str, Any]:
@@ -257,7 +263,16 @@ def price_plan(line: Line, deal: Deal, config: MappingConfig) -> dict[str, Any]:
 
 
 def rounding_delta(deal: Deal, config: MappingConfig) -> Decimal:
-    """Σ NetTotal − Σ value × quantity × periods over recurring lines (reported, never hidden)."""
+    """Σ NetTotal − Σ value × quantity × periods over recurring lines (reported, never hidden).
+
+    Worked with enough precision for the largest amounts validation lets through (15 digits of
+    price, 15 of quantity, the periods of the longest term), so it never raises.
+    """
+    with localcontext(Context(prec=60)):
+        return _rounding_delta(deal, config)
+
+
+def _rounding_delta(deal: Deal, config: MappingConfig) -> Decimal:
     delta = Decimal(0)
     for package in deal.packages:
         for line in package.members:

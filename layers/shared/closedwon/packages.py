@@ -9,6 +9,7 @@ nothing (there is nothing to bill). Pure functions, no I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -20,7 +21,7 @@ class Node(Generic[T]):
 
     id: str
     required_by: str | None
-    number: float
+    number: Decimal
     billable: T | None
 
 

@@ -12,22 +12,16 @@ from typing import Any, TypeVar
 
 import requests
 from simple_salesforce.api import Salesforce
-from simple_salesforce.exceptions import (
-    SalesforceError,
-    SalesforceExpiredSession,
-    SalesforceGeneralError,
-    SalesforceMalformedRequest,
-    SalesforceRefusedRequest,
-    SalesforceResourceNotFound,
-)
+from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
 
-from closedwon.errors import AuthOrConfig, SyncError, Throttled, Transient
+from closedwon.errors import AuthOrConfig, Transient
 from closedwon.salesforce.auth import jwt_login
+from closedwon.salesforce.errors import classify, raise_for_subresponse
 from closedwon.salesforce.settings import SalesforceSettings
 
 T = TypeVar("T")
 
-TRANSIENT_CODES = {"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "REQUEST_RUNNING_TOO_LONG"}
+__all__ = ["SalesforceConnection", "raise_for_subresponse"]
 
 
 class SalesforceConnection:
@@ -103,50 +97,3 @@ class SalesforceConnection:
             page = self.query_more(str(page["nextRecordsUrl"]), what=what)
             records.extend(page.get("records") or [])
         return records
-
-
-def error_codes(content: Any) -> list[str]:
-    if isinstance(content, list):
-        return [
-            str(e.get("errorCode") or e.get("statusCode") or "")
-            for e in content
-            if isinstance(e, dict)
-        ]
-    if isinstance(content, dict):
-        return [str(content.get("errorCode") or content.get("statusCode") or "")]
-    return []
-
-
-def error_messages(content: Any) -> str:
-    if isinstance(content, list):
-        return "; ".join(str(e.get("message", "")) for e in content if isinstance(e, dict))[:500]
-    return str(content)[:500]
-
-
-def classify(exc: SalesforceError, what: str) -> SyncError:
-    codes = error_codes(exc.content)
-    message = f"Salesforce refused {what}: {error_messages(exc.content)} ({', '.join(codes) or exc.status})"
-    if "REQUEST_LIMIT_EXCEEDED" in codes:
-        return Throttled(f"Salesforce API request limit exceeded during {what}")
-    if (isinstance(exc, SalesforceGeneralError) and exc.status >= 500) or TRANSIENT_CODES & set(
-        codes
-    ):
-        return Transient(message)
-    if isinstance(
-        exc, (SalesforceRefusedRequest, SalesforceMalformedRequest, SalesforceResourceNotFound)
-    ):
-        return AuthOrConfig(message)
-    return Transient(message) if exc.status >= 500 else AuthOrConfig(message)
-
-
-def raise_for_subresponse(status: int, body: Any, what: str) -> None:
-    """Composite sub-responses carry their own status; classify them like top-level errors."""
-    if status < 300:
-        return
-    codes = error_codes(body)
-    text = f"Salesforce refused {what}: {error_messages(body)} ({', '.join(codes) or status})"
-    if "REQUEST_LIMIT_EXCEEDED" in codes:
-        raise Throttled(f"Salesforce API request limit exceeded during {what}")
-    if status >= 500 or TRANSIENT_CODES & set(codes):
-        raise Transient(text)
-    raise AuthOrConfig(text)

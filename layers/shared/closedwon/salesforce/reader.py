@@ -7,7 +7,8 @@ from urllib.parse import urlencode
 
 from closedwon.errors import InvalidDeal
 from closedwon.salesforce import soql
-from closedwon.salesforce.connection import SalesforceConnection, raise_for_subresponse
+from closedwon.salesforce.connection import SalesforceConnection
+from closedwon.salesforce.errors import raise_for_subresponse
 
 
 def read_deal(

@@ -28,6 +28,7 @@ QUOTE_FIELDS = (
     "Id",
     "SBQQ__Type__c",
     "SBQQ__Primary__c",
+    "SBQQ__Opportunity2__c",
     "SBQQ__StartDate__c",
     "SBQQ__SubscriptionTerm__c",
     "SBQQ__PaymentTerms__c",

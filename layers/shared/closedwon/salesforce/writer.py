@@ -6,7 +6,8 @@ import datetime as dt
 from typing import Any
 
 from closedwon.errors import AuthOrConfig
-from closedwon.salesforce.connection import SalesforceConnection, raise_for_subresponse
+from closedwon.salesforce.connection import SalesforceConnection
+from closedwon.salesforce.errors import error_text, raise_for_subresponse
 
 COLLECTION_LIMIT = 200  # records per sObject Collections request
 LONG_TEXT_LIMIT = 32_000  # characters the Long Text Area write-back fields hold
@@ -65,7 +66,7 @@ def write_records(
         if result.get("success"):
             continue
         errors = "; ".join(
-            f"{e.get('statusCode')}: {e.get('message')}" for e in result.get("errors", [])
+            f"{e.get('statusCode')}: {error_text(e)}" for e in result.get("errors", [])
         )
         text = f"{rec['attributes']['type']} {rec['id']}: {errors}"
         if rec["attributes"]["type"] == "Opportunity":

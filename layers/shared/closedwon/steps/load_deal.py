@@ -42,7 +42,7 @@ def run(event: dict[str, Any]) -> dict[str, Any]:
     if trigger.skip_reason:
         # Logged so `closedwon status` (a Logs Insights query on opportunity_id) finds skips too.
         logger.info("deal skipped", extra={"reason": trigger.skip_reason})
-        count("DealsSkipped", reason="Trigger")
+        count("DealsSkipped", reason="EventsLost" if trigger.events_lost else "Trigger")
         return {**state, "status": "Skipped", "skipReason": trigger.skip_reason, "writeBack": False}
 
     lock_table = runtime.optional_env("COORDINATION_TABLE")
