@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -68,30 +67,21 @@ class Meter:
     """Counts what a stack's functions do: invocation durations and AWS requests by operation."""
 
     def __init__(self, stack: OfflineStack) -> None:
-        from closedwon import coordination, deal_store
-
         self.stack = stack
         self.durations: dict[str, list[float]] = defaultdict(list)
         self.memory_mb = {e.logical_id: e.memory_mb for e in stack.lambdas.functions.values()}
         self.aws: Counter[str] = Counter()
-        for entry in stack.lambdas.functions.values():
-            entry.handler = self._timed(entry.logical_id, entry.handler)
-        # The product's own cached clients (built now, reused by every invocation).
-        for service, client in (
-            ("dynamodb", coordination.dynamodb()),
-            ("s3", deal_store.s3_client()),
-        ):
+        stack.lambdas.on_invocation.append(self._timed)
+        # Every container's own clients, as each cold start builds them.
+        stack.lambdas.on_cold_start.append(self._watch)
+
+    def _watch(self, function: str, container: Any) -> None:
+        for service in ("dynamodb", "s3"):
+            client = container.client(service)
             client.meta.events.register(f"before-call.{service}", self._count(service))
 
-    def _timed(self, name: str, handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
-        def timed(event: Any, context: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return handler(event, context)
-            finally:
-                self.durations[name].append((time.perf_counter() - started) * 1000)
-
-        return timed
+    def _timed(self, name: str, elapsed_ms: float) -> None:
+        self.durations[name].append(elapsed_ms)
 
     def _count(self, service: str) -> Callable[..., None]:
         def count(model: Any = None, **_: Any) -> None:

@@ -9,12 +9,18 @@ and on an exception return Lambda's error payload so ``errorType`` becomes the A
 It also enforces what Lambda and Step Functions would: a 256 KB payload cap (output larger than
 that fails the task with ``States.DataLimitExceeded``) and a per-function concurrency limit
 (invocations beyond it fail with ``Lambda.TooManyRequestsException``, as reserved concurrency does).
+
+Like Lambda, each function keeps a pool of containers (closedwon.container.Container): an
+invocation takes an idle one or builds a new one (a cold start) from the function's own
+environment, and gives it back when it ends. Concurrent Map iterations therefore never share a
+container, which is what lets the product code hold per-container state without locks.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import threading
 import traceback
 import uuid
@@ -27,7 +33,7 @@ from unittest import mock
 
 from moto.awslambda.models import LambdaFunction
 
-from closedwon.runtime import function_environment
+from closedwon.container import Container
 
 PAYLOAD_LIMIT_BYTES = 256 * 1024
 
@@ -53,6 +59,17 @@ class FunctionEntry:
     memory_mb: int
     reserved_concurrency: int | None = None
     in_flight: int = 0
+    #: Containers not serving an invocation right now (Lambda's warm pool).
+    idle: list[Container] = field(default_factory=list)
+    #: Containers built so far (cold starts).
+    cold_starts: int = 0
+
+    def invoke(self, event: Any, context: Any, container: Container) -> Any:
+        """Run the handler in ``container`` (a closedwon StepHandler takes it explicitly)."""
+        run_in = getattr(self.handler, "invoke", None)
+        if run_in is None:
+            return self.handler(event, context)
+        return run_in(container, event, context)
 
 
 @dataclass
@@ -72,6 +89,10 @@ class LambdaRegistry:
         self.stats = InvocationStats()
         self._lock = threading.Lock()
         self._patch: Any = None
+        #: Called with each new container, before its first invocation (benchmarks meter it).
+        self.on_cold_start: list[Callable[[str, Container], None]] = []
+        #: Called with the function's logical id and the milliseconds of each invocation.
+        self.on_invocation: list[Callable[[str, float], None]] = []
 
     def register(
         self,
@@ -120,12 +141,15 @@ class LambdaRegistry:
             self.stats.max_payload_bytes = max(
                 self.stats.max_payload_bytes, len(json.dumps(event or {}))
             )
-        token = function_environment.set(entry.environment)
+            container = entry.idle.pop() if entry.idle else None
+        if container is None:
+            container = self._cold_start(entry)
         started = time.perf_counter()
         try:
-            result = entry.handler(
+            result = entry.invoke(
                 event if event is not None else {},
                 LambdaContext(function_name=function_name, memory_limit_in_mb=entry.memory_mb),
+                container,
             )
             payload = json.dumps(result)
         except (
@@ -139,11 +163,13 @@ class LambdaRegistry:
                 "",
             )
         finally:
-            function_environment.reset(token)
             elapsed = (time.perf_counter() - started) * 1000
             with self._lock:
+                entry.idle.append(container)
                 entry.in_flight -= 1
                 self.stats.duration_ms[name] = self.stats.duration_ms.get(name, 0.0) + elapsed
+            for hook in self.on_invocation:
+                hook(name, elapsed)
         with self._lock:
             self.stats.max_payload_bytes = max(self.stats.max_payload_bytes, len(payload))
         if len(payload) > PAYLOAD_LIMIT_BYTES:
@@ -156,6 +182,22 @@ class LambdaRegistry:
                 "",
             )
         return payload, False, ""
+
+    def _cold_start(self, entry: FunctionEntry) -> Container:
+        """A new container from the process environment overlaid with the function's own,
+        as Lambda's runtime environment holds both."""
+        container = Container({**os.environ, **entry.environment})
+        with self._lock:
+            entry.cold_starts += 1
+        for hook in self.on_cold_start:
+            hook(entry.logical_id, container)
+        return container
+
+    def clear_containers(self) -> None:
+        """Forget every warm container (the next invocations are cold starts)."""
+        with self._lock:
+            for entry in self.functions.values():
+                entry.idle.clear()
 
 
 def _error(error_type: str, message: str, stack: list[str] | None = None) -> str:

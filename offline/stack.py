@@ -22,7 +22,6 @@ from moto import mock_aws
 from moto.events.models import EventPattern
 from moto.events.utils import EventMessageType
 
-from closedwon import runtime
 from offline import moto_patches
 from offline.aws_resources import ACCOUNT, REGION, STACK, create_resources
 from offline.credentials import KeyPairs, pem_keypair, store_secrets
@@ -138,7 +137,6 @@ class OfflineStack:
                 ),
             )
         )
-        runtime.reset()
         sf_secret, ns_secret = store_secrets(
             REGION, keys, sf_url, ns_url, self.netsuite.auth_config
         )
@@ -147,6 +145,7 @@ class OfflineStack:
             "PartnerEventBusName": f"aws.partner/salesforce.com/{self.org_id}/0YLOFFLINE000001",
             "SalesforceSecretArn": sf_secret,
             "NetSuiteSecretArn": ns_secret,
+            "RunbookBaseUrl": (ROOT / "docs" / "runbook.md").as_uri(),
             **self.options.parameters,
         }
         resources = create_resources(
@@ -175,7 +174,7 @@ class OfflineStack:
             if double is not None:
                 double.stop()
         self._environment.restore()
-        runtime.reset()
+        self.lambdas.clear_containers()
 
     # ------------------------------------------------------------------ running events
     @property

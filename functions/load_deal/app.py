@@ -1,6 +1,6 @@
 """LoadDeal Lambda: a thin handler over closedwon.steps.load_deal (logic lives there)."""
 
-from closedwon.observability import step_handler
+from closedwon.handler import step_handler
 from closedwon.steps import load_deal
 
-handler = step_handler("LoadDeal")(load_deal.run)
+handler = step_handler("LoadDeal", load_deal.run)

@@ -9,7 +9,6 @@ live here, never as literals in code.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -173,20 +172,20 @@ def parse_mapping_config(
 
 
 def load_mapping_config(path: str | os.PathLike[str] | None = None) -> MappingConfig:
-    """Load the YAML mapping config from ``path`` (default: ``MAPPING_CONFIG_PATH`` or the bundled file)."""
-    resolved = Path(path or os.environ.get("MAPPING_CONFIG_PATH") or DEFAULT_CONFIG_PATH)
+    """Load the YAML mapping config from ``path`` (default: the file bundled with the layer).
+
+    Every way the file can be wrong (unreadable, not UTF-8, bad YAML, not a mapping, an unknown
+    key or a wrong type) is :class:`AuthOrConfig` with the whole reason.
+    """
+    resolved = Path(path or DEFAULT_CONFIG_PATH)
     try:
         data = yaml.safe_load(resolved.read_text(encoding="utf-8"))
     except OSError as exc:
         raise AuthOrConfig(f"mapping config {resolved} cannot be read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise AuthOrConfig(f"mapping config {resolved} is not UTF-8 text") from None
     except yaml.YAMLError as exc:
         raise AuthOrConfig(f"mapping config {resolved} is not valid YAML: {exc}") from None
     if data is not None and not isinstance(data, dict):
         raise AuthOrConfig(f"mapping config {resolved} must be a mapping at the top level")
     return parse_mapping_config(data, source=f"mapping config {resolved}")
-
-
-@functools.cache
-def mapping_config() -> MappingConfig:
-    """The mapping config of this container, loaded once at cold start."""
-    return load_mapping_config()

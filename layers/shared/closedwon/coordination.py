@@ -6,24 +6,22 @@ Both live in the template's CoordinationTable (key ``pk``, TTL attribute ``expir
   for the same opportunity (a duplicate or concurrent delivery) gets :class:`DealBusy` and the
   state machine retries it later; by then the first has finished and the second finds every
   record already there.
-- ``netsuite#slot#<n>`` for n < limit: a counting semaphore. Every NetSuite request holds one
-  slot while in flight, so all executions and steps together stay at or under the cap. Leases
-  expire, so a crashed Lambda cannot hold a slot forever.
+- ``netsuite#slot#<n>`` for n < limit: a counting semaphore. A step invocation holds one slot
+  from its first NetSuite request to its end (except during back-off sleeps), so all executions
+  and steps together stay at or under the cap. Slots expire, so a crashed Lambda cannot hold one
+  forever.
 """
 
 from __future__ import annotations
 
 import contextlib
 import random
-import threading
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from closedwon.errors import DealBusy, Throttled, Transient
-from closedwon.lazy import once
 
 DEAL_LEASE_S = 30 * 60
 SLOT_LEASE_S = 5 * 60
@@ -32,51 +30,52 @@ SLOT_LEASE_S = 5 * 60
 PROBES_PER_HANDOFF = 4
 
 
-@once
-def dynamodb() -> Any:
-    import boto3
-
-    return boto3.client("dynamodb")
-
-
 def _conditional_failed(exc: Exception) -> bool:
     response = getattr(exc, "response", None) or {}
     return bool(response.get("Error", {}).get("Code") == "ConditionalCheckFailedException")
 
 
-def acquire_deal(
-    table: str, opportunity_id: str, execution_id: str, *, now: float | None = None
-) -> None:
-    """Take the opportunity's lease for this execution (re-entrant for the same execution)."""
-    now = now or time.time()
-    try:
-        dynamodb().put_item(
-            TableName=table,
-            Item={
-                "pk": {"S": f"deal#{opportunity_id}"},
-                "holder": {"S": execution_id},
-                "expiresAt": {"N": str(int(now + DEAL_LEASE_S))},
-            },
-            ConditionExpression="attribute_not_exists(pk) OR holder = :me OR expiresAt < :now",
-            ExpressionAttributeValues={":me": {"S": execution_id}, ":now": {"N": str(int(now))}},
-        )
-    except Exception as exc:
-        if _conditional_failed(exc):
-            raise DealBusy(
-                f"opportunity {opportunity_id} is being synced by another execution; retrying later"
-            ) from None
-        raise Transient(f"deal lock unavailable: {type(exc).__name__}") from None
+class DealLease:
+    """The per-opportunity lease (``deal#<opportunityId>``) in the coordination table."""
 
+    def __init__(self, dynamodb: Any, table: str) -> None:
+        self.dynamodb = dynamodb
+        self.table = table
 
-def release_deal(table: str, opportunity_id: str, execution_id: str) -> None:
-    """Give the lease back (only if this execution holds it). Never raises: leases also expire."""
-    with contextlib.suppress(Exception):
-        dynamodb().delete_item(
-            TableName=table,
-            Key={"pk": {"S": f"deal#{opportunity_id}"}},
-            ConditionExpression="holder = :me",
-            ExpressionAttributeValues={":me": {"S": execution_id}},
-        )
+    def acquire(self, opportunity_id: str, execution_id: str, *, now: float | None = None) -> None:
+        """Take the opportunity's lease for this execution (re-entrant for the same execution)."""
+        now = now or time.time()
+        try:
+            self.dynamodb.put_item(
+                TableName=self.table,
+                Item={
+                    "pk": {"S": f"deal#{opportunity_id}"},
+                    "holder": {"S": execution_id},
+                    "expiresAt": {"N": str(int(now + DEAL_LEASE_S))},
+                },
+                ConditionExpression="attribute_not_exists(pk) OR holder = :me OR expiresAt < :now",
+                ExpressionAttributeValues={
+                    ":me": {"S": execution_id},
+                    ":now": {"N": str(int(now))},
+                },
+            )
+        except Exception as exc:
+            if _conditional_failed(exc):
+                raise DealBusy(
+                    f"opportunity {opportunity_id} is being synced by another execution; "
+                    "retrying later"
+                ) from None
+            raise Transient(f"deal lock unavailable: {type(exc).__name__}") from None
+
+    def release(self, opportunity_id: str, execution_id: str) -> None:
+        """Give the lease back (only if this execution holds it). Never raises: leases expire."""
+        with contextlib.suppress(Exception):
+            self.dynamodb.delete_item(
+                TableName=self.table,
+                Key={"pk": {"S": f"deal#{opportunity_id}"}},
+                ConditionExpression="holder = :me",
+                ExpressionAttributeValues={":me": {"S": execution_id}},
+            )
 
 
 class NetSuiteSemaphore:
@@ -97,6 +96,7 @@ class NetSuiteSemaphore:
 
     def __init__(
         self,
+        dynamodb: Any,
         table: str,
         limit: int,
         *,
@@ -104,6 +104,7 @@ class NetSuiteSemaphore:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
     ) -> None:
+        self.dynamodb = dynamodb
         self.table = table
         self.limit = limit
         self.max_wait_s = max_wait_s
@@ -111,72 +112,43 @@ class NetSuiteSemaphore:
         self.rng = rng or random.Random()
         #: How long a slot is typically held (seconds), a moving average that sets the poll pace.
         self.hold_s = 0.2
-        #: Seconds this container's slots were held in all (for benchmarks).
-        self.held_total_s = 0.0
-        #: DynamoDB calls by kind: take, release, join, leave (writes) and poll (reads).
-        self.calls: Counter[str] = Counter()
-        self._local = threading.local()
-        self._stats_lock = threading.Lock()  # the offline stack runs many steps on threads
+        #: The slot this container's invocation holds: (key, holder, taken at). A container
+        #: serves one invocation at a time, so one slot per container keeps the cap.
+        self._held: tuple[str, str, float] | None = None
 
     @contextlib.contextmanager
     def slot(self) -> Iterator[None]:
-        """Hold a slot for one NetSuite request, or reuse the invocation's (``for_invocation``)."""
-        local = self._local
-        if getattr(local, "sticky", False):
-            if getattr(local, "held", None) is None:
-                key, holder = self._acquire()
-                local.held = (key, holder, time.monotonic())
-            yield
-            return
-        key, holder = self._acquire()
-        started = time.monotonic()
-        try:
-            yield
-        finally:
-            self._release(key, holder, started)
+        """Hold a slot around one NetSuite request.
 
-    @contextlib.contextmanager
-    def for_invocation(self) -> Iterator[None]:
-        """Keep the first slot a step takes until the step ends.
-
-        A step makes its NetSuite requests one after another, so one slot is enough and the cap
-        still holds; taking it once instead of per request saves two DynamoDB calls per request
-        (latency, cold start and cost). The slot is taken lazily: a step that never calls
-        NetSuite never takes one, and given back during the client's back-off sleeps
-        (:meth:`step_aside`).
+        The first request of an invocation takes a slot and keeps it until :meth:`release`
+        (the handler calls it when the step ends): a step makes its requests one after another,
+        so one slot is enough and the cap still holds, and it saves two DynamoDB calls per
+        request. A step that never calls NetSuite never takes one.
         """
-        local = self._local
-        local.sticky, local.held = True, None
-        try:
-            yield
-        finally:
-            held, local.sticky, local.held = local.held, False, None
-            if held is not None:
-                self._release(*held)
+        if self._held is None:
+            key, holder = self._acquire()
+            self._held = (key, holder, time.monotonic())
+        yield
 
     def step_aside(self) -> None:
-        """Give back the invocation's slot now; its next request takes one again.
+        """Give back the slot now; the next request takes one again.
 
         The NetSuite client calls this before a back-off sleep (after a 429 or a transient
         fault), so a waiting step can use the slot instead of it staying idle for seconds.
         """
-        local = self._local
-        held = getattr(local, "held", None)
-        if getattr(local, "sticky", False) and held is not None:
-            local.held = None
-            self._release(*held)
+        self.release()
 
-    def _count(self, call: str, held_s: float = 0.0) -> None:
-        with self._stats_lock:
-            self.calls[call] += 1
-            self.held_total_s += held_s
+    def release(self) -> None:
+        """Give back the slot held, if any (the end of an invocation)."""
+        held, self._held = self._held, None
+        if held is not None:
+            self._release(*held)
 
     def _release(self, key: str, holder: str, since: float) -> None:
         held = time.monotonic() - since
         self.hold_s = 0.9 * self.hold_s + 0.1 * held
-        self._count("release", held_s=held)
         with contextlib.suppress(Exception):
-            dynamodb().delete_item(
+            self.dynamodb.delete_item(
                 TableName=self.table,
                 Key={"pk": {"S": key}},
                 ConditionExpression="holder = :me",
@@ -209,9 +181,8 @@ class NetSuiteSemaphore:
 
     def _take(self, key: str, holder: str) -> bool:
         now = time.time()
-        self._count("take")
         try:
-            dynamodb().put_item(
+            self.dynamodb.put_item(
                 TableName=self.table,
                 Item={
                     "pk": {"S": key},
@@ -230,9 +201,8 @@ class NetSuiteSemaphore:
     def _probe(self) -> tuple[list[str], int]:
         """The free slots and the number of waiters, in one consistent batch read."""
         keys = [f"netsuite#slot#{i}" for i in range(self.limit)]
-        self._count("poll")
         try:
-            response = dynamodb().batch_get_item(
+            response = self.dynamodb.batch_get_item(
                 RequestItems={
                     self.table: {
                         "Keys": [{"pk": {"S": k}} for k in (*keys, self.WAITERS_KEY)],
@@ -250,8 +220,7 @@ class NetSuiteSemaphore:
         return free, max(1, int(waiters))
 
     def _add_waiter(self, delta: int) -> int:
-        self._count("join" if delta > 0 else "leave")
-        response = dynamodb().update_item(
+        response = self.dynamodb.update_item(
             TableName=self.table,
             Key={"pk": {"S": self.WAITERS_KEY}},
             # The counter expires a while after its last change, so one left high by a killed
@@ -264,18 +233,3 @@ class NetSuiteSemaphore:
             ReturnValues="UPDATED_NEW",
         )
         return max(1, int(response.get("Attributes", {}).get("n", {}).get("N", "1")))
-
-
-_lock = threading.Lock()
-_semaphores: dict[tuple[str, int], NetSuiteSemaphore] = {}
-
-
-def netsuite_semaphore(table: str, limit: int) -> NetSuiteSemaphore:
-    with _lock:
-        return _semaphores.setdefault((table, limit), NetSuiteSemaphore(table, limit))
-
-
-def reset() -> None:
-    with _lock:
-        _semaphores.clear()
-    dynamodb.cache_clear()

@@ -11,7 +11,9 @@ error name (Lambda's ``errorType``), so the ASL retries and catches on these exa
 | ``InvalidDeal``       | the deal fails validation (MAPPING.md §2)           | not retried          |
 | ``RejectedByNetSuite``| NetSuite refused the data (4xx data errors)         | not retried          |
 | ``AuthOrConfig``      | 401/403 after one refresh, missing config/secret    | not retried          |
-| ``DealBusy``          | another execution holds this opportunity's lock     | retried              |
+| ``DealBusy``          | another execution holds this opportunity's lock     | retried (LoadDeal)   |
+| ``Unexpected``        | anything else a step raised (a bug, an unforeseen   | not retried          |
+|                       | input); the handler wraps it before the ASL sees it |                      |
 
 Messages are written for a RevOps admin: they name the record and field and say what to fix.
 """
@@ -23,8 +25,6 @@ from typing import Any
 
 class SyncError(Exception):
     """Base class: a failure the workflow knows how to classify."""
-
-    retryable: bool = False
 
     def __init__(self, message: str, **context: Any) -> None:
         super().__init__(message)
@@ -38,8 +38,6 @@ class SyncError(Exception):
 class Throttled(SyncError):
     """The remote system asked us to slow down. Always safe to retry later."""
 
-    retryable = True
-
     def __init__(self, message: str, retry_after: float | None = None, **context: Any) -> None:
         super().__init__(message, **context)
         self.retry_after = retry_after
@@ -48,13 +46,9 @@ class Throttled(SyncError):
 class Transient(SyncError):
     """A fault that is expected to go away: 5xx, timeout, connection reset, row lock."""
 
-    retryable = True
-
 
 class DealBusy(SyncError):
     """Another execution is syncing the same opportunity right now."""
-
-    retryable = True
 
 
 class InvalidEvent(SyncError):
@@ -105,10 +99,19 @@ class AuthOrConfig(SyncError):
     """Credentials, permissions or configuration are wrong. A human must fix them."""
 
 
+class Unexpected(SyncError):
+    """A step raised an exception no check foresaw: a bug, or an input nothing validated.
+
+    Permanent, not retried: running the same code on the same input fails the same way, and the
+    retries would spend NetSuite capacity. Faults that do go away (timeouts, 5xx, throttling) are
+    already classified by the adapters, so what reaches this class is a defect to fix.
+    """
+
+
 #: Error names the state machine retries (must match the class names above).
 RETRYABLE = ("Throttled", "Transient", "DealBusy")
 #: Error names the state machine never retries.
-PERMANENT = ("InvalidEvent", "InvalidDeal", "RejectedByNetSuite", "AuthOrConfig")
+PERMANENT = ("InvalidEvent", "InvalidDeal", "RejectedByNetSuite", "AuthOrConfig", "Unexpected")
 
 
 def error_class_name(exc: BaseException) -> str:

@@ -14,14 +14,6 @@ from typing import Any
 
 from closedwon.errors import Transient
 from closedwon.events import Trigger
-from closedwon.lazy import once
-
-
-@once
-def stepfunctions() -> Any:
-    import boto3
-
-    return boto3.client("stepfunctions")
 
 
 def state_machine_arn(execution_arn: str) -> str:
@@ -38,23 +30,30 @@ def execution_name(trigger: Trigger) -> str:
     return f"cdc-{trigger.opportunity_id}-{digest}"
 
 
-def start_siblings(execution_arn: str, triggers: list[Trigger]) -> list[str]:
-    """Start one execution per extra opportunity; returns the names started (or already started)."""
-    names = []
-    client = stepfunctions()
-    for trigger in triggers:
-        name = execution_name(trigger)
-        try:
-            client.start_execution(
-                stateMachineArn=state_machine_arn(execution_arn),
-                name=name,
-                input=json.dumps({"trigger": trigger.model_dump(by_alias=True, mode="json")}),
-            )
-        except client.exceptions.ExecutionAlreadyExists:
-            pass  # a redelivered event: that opportunity is already being synced
-        except Exception as exc:
-            raise Transient(
-                f"could not start the sync of opportunity {trigger.opportunity_id}: {type(exc).__name__}"
-            ) from None
-        names.append(name)
-    return names
+class FanOut:
+    """Starts the sibling executions of a CDC event that names several opportunities."""
+
+    def __init__(self, stepfunctions: Any) -> None:
+        self.stepfunctions = stepfunctions
+
+    def start_siblings(self, execution_arn: str, triggers: list[Trigger]) -> list[str]:
+        """Start one execution per extra opportunity; the names started (or already started)."""
+        names = []
+        client = self.stepfunctions
+        for trigger in triggers:
+            name = execution_name(trigger)
+            try:
+                client.start_execution(
+                    stateMachineArn=state_machine_arn(execution_arn),
+                    name=name,
+                    input=json.dumps({"trigger": trigger.model_dump(by_alias=True, mode="json")}),
+                )
+            except client.exceptions.ExecutionAlreadyExists:
+                pass  # a redelivered event: that opportunity is already being synced
+            except Exception as exc:
+                raise Transient(
+                    f"could not start the sync of opportunity {trigger.opportunity_id}: "
+                    f"{type(exc).__name__}"
+                ) from None
+            names.append(name)
+        return names

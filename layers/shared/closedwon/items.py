@@ -1,40 +1,33 @@
-"""Product code → NetSuite item id, by ONE SuiteQL query per deal, cached per warm container."""
+"""Product code -> NetSuite item id, by ONE SuiteQL query per deal, cached per warm container."""
 
 from __future__ import annotations
 
-import threading
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from closedwon.netsuite import NetSuiteClient
-
-_cache: dict[str, str] = {}
-_lock = threading.Lock()
+from closedwon.mapping import item_ids_query
 
 
-def resolve_items(client: NetSuiteClient, product_codes: list[str]) -> dict[str, str]:
-    """Map each product code to the internal id of the NetSuite item whose ``itemid`` equals it.
+class SuiteQL(Protocol):
+    def suiteql(self, query: str, params: Sequence[str | int] = ()) -> list[dict[str, Any]]: ...
 
-    Codes without an item are absent from the result (validation reports them). Only codes not
-    already cached are queried, with bound parameters (never string-built SQL).
-    """
-    with _lock:
-        missing = [c for c in product_codes if c not in _cache]
-    if missing:
-        placeholders = ", ".join("?" for _ in missing)
-        rows = client.suiteql(
-            # Only "?" placeholders are formatted in; every value is a bound parameter.
-            f"SELECT id, itemid FROM item WHERE itemid IN ({placeholders})",  # noqa: S608
-            missing,
-        )
-        with _lock:
-            for row in rows:
+
+class ItemCatalog:
+    """The item ids this container has resolved; only codes not yet known are queried."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, str] = {}
+
+    def resolve(self, client: SuiteQL, product_codes: list[str]) -> dict[str, str]:
+        """Map each product code to the internal id of the NetSuite item whose ``itemid`` equals it.
+
+        Codes without an item are absent from the result (validation reports them). Values are
+        bound parameters, never string-built SQL.
+        """
+        missing = sorted({c for c in product_codes if c not in self._ids})
+        if missing:
+            query, params = item_ids_query(missing)
+            for row in client.suiteql(query, params):
                 if row.get("itemid") in missing:
-                    _cache[row["itemid"]] = str(row["id"])
-    with _lock:
-        return {c: _cache[c] for c in product_codes if c in _cache}
-
-
-def clear_cache() -> None:
-    with _lock:
-        _cache.clear()
+                    self._ids[str(row["itemid"])] = str(row["id"])
+        return {c: self._ids[c] for c in product_codes if c in self._ids}

@@ -383,3 +383,55 @@ def activation_change_order(
 
 def _without_none(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if v is not None}
+
+
+# -- NetSuite queries and record fields the steps read --------------------------------------------
+
+SUBSCRIPTION_STATUS_FIELD = "billingSubscriptionStatus"
+#: Fields read to tell whether a subscription exists and how far its activation got.
+SUBSCRIPTION_STATUS_FIELDS = ["id", SUBSCRIPTION_STATUS_FIELD]
+
+
+def item_ids_query(product_codes: list[str]) -> tuple[str, list[str]]:
+    """SuiteQL (with one bound ``?`` per code) for the items whose ``itemid`` is a product code."""
+    placeholders = ", ".join("?" for _ in product_codes)
+    # Only "?" placeholders are formatted in; every value is a bound parameter.
+    query = f"SELECT id, itemid FROM item WHERE itemid IN ({placeholders})"  # noqa: S608
+    return query, list(product_codes)
+
+
+def subscription_status(record: dict[str, Any]) -> str:
+    """The ``billingSubscriptionStatus`` id of a subscription record ("" when absent)."""
+    return _status_id(record.get(SUBSCRIPTION_STATUS_FIELD))
+
+
+def subscription_lines(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The included lines of an expanded subscription record."""
+    items = (record.get("subscriptionLine") or {}).get("items", [])
+    return [line for line in items if line.get("isIncluded", True)]
+
+
+def line_is_draft(line: dict[str, Any]) -> bool:
+    return _status_id(line.get("status")) == "DRAFT"
+
+
+def line_number(line: dict[str, Any]) -> int:
+    return int(line["lineNumber"])
+
+
+def line_id(line: dict[str, Any]) -> str:
+    return str(line["subscriptionLine"])
+
+
+def _status_id(value: Any) -> str:
+    if isinstance(value, dict):
+        return str(value.get("id", ""))
+    return str(value or "")
+
+
+#: Sublists sent whole with ``?replace=`` (so a re-run never appends lines), by record type.
+REPLACED_SUBLISTS = {
+    "customer": ["addressBook"],
+    "subscriptionPlan": ["member"],
+    "priceBook": ["priceInterval"],
+}

@@ -252,3 +252,27 @@ def test_record_failure_reports_the_attempts_the_workflow_makes(asl: Scope) -> N
 
     expected = {error: max(values) + 1 for error, values in _max_attempts_by_class(asl).items()}
     assert expected == ATTEMPTS
+
+
+def test_deal_busy_is_retried_only_where_the_lease_is_taken(asl: Scope) -> None:
+    """LoadDeal takes the per-opportunity lease; no other step can raise DealBusy."""
+    retrying = {
+        name
+        for _, name, state in all_states(asl)
+        for retrier in state.get("Retry", [])
+        if "DealBusy" in retrier["ErrorEquals"]
+    }
+    assert retrying == {"LoadDeal"}
+
+
+def test_the_failure_path_carries_the_event_once(asl: Scope) -> None:
+    """Step Functions caps a state at 256 KB (Step Functions service quotas): RecordFailure's
+    message replaces the state instead of being added to it, and the fallback message carries
+    no copy of the execution input."""
+    root = asl["States"]
+    assert root["RecordFailure"]["ResultPath"] == "$"
+    assert [c["ResultPath"] for c in root["RecordFailure"]["Catch"]] == ["$"]
+    fallback = root["FallbackDlqMessage"]
+    assert fallback["ResultPath"] == "$"
+    assert "$$.Execution.Input" not in str(fallback["Parameters"])
+    assert root["SendToDLQ"]["Parameters"]["MessageBody.$"] == "States.JsonToString($.message)"

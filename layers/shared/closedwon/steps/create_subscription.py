@@ -9,42 +9,47 @@ from __future__ import annotations
 
 from typing import Any
 
-from closedwon import deal_store, mapping, runtime
-from closedwon.config import mapping_config
+from closedwon import mapping
+from closedwon.deal import Deal, Package
 from closedwon.observability import count
+from closedwon.steps.deps import Deps
+from closedwon.steps.state import field, text
+from closedwon.steps.state import package as package_of
 
 
-def run(state: dict[str, Any]) -> dict[str, Any]:
-    deal = deal_store.get(state)
-    package = deal.package(state["packageKey"])
-    config = mapping_config()
-    client = runtime.netsuite()
-    plan = state["plan"]
+def run(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
+    """The package's subscription, created when absent and activated when configured."""
+    deal = deps.deal_store.get(state)
+    package = package_of(deal, state)
+    config = deps.config
+    client = deps.netsuite
+    plan = field(state, "plan")
     external_id = mapping.subscription_eid(deal, package)
 
-    existing = client.get("subscription", external_id, fields=["id", "billingSubscriptionStatus"])
+    existing = client.get("subscription", external_id, fields=mapping.SUBSCRIPTION_STATUS_FIELDS)
     created = existing is None
     if existing is None:
         body = mapping.subscription(
             deal,
             package,
-            customer_id=state["customer"]["id"],
-            billing_account_id=state["billingAccount"]["id"],
-            plan_id=plan["planId"],
-            price_book_id=plan["priceBookId"],
-            term_id=plan["termId"],
+            customer_id=text(state, "customer", "id"),
+            billing_account_id=text(state, "billingAccount", "id"),
+            plan_id=text(state, "plan", "planId"),
+            price_book_id=text(state, "plan", "priceBookId"),
+            term_id=text(state, "plan", "termId"),
             config=config,
         )
         subscription_id = client.upsert("subscription", external_id, body)
         if config.netsuite.subscription_quantities == "patch":
             client.patch("subscription", subscription_id, mapping.subscription_quantities(package))
         count("RecordsWritten", record_type="subscription")
+        status = "DRAFT"
     else:
         subscription_id = str(existing["id"])
+        status = mapping.subscription_status(existing)
 
-    status = _status(existing) if existing else "DRAFT"
     if config.netsuite.activate_subscriptions and status != "ACTIVE":
-        status = activate(deal, package, subscription_id)
+        status = activate(deal, package, subscription_id, deps)
     return {
         "packageKey": package.root_line_id,
         "plan": plan,
@@ -57,21 +62,18 @@ def run(state: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def activate(deal: Any, package: Any, subscription_id: str) -> str:
-    """Lines → PENDING_ACTIVATION, then one ACTIVATE change order (reference/netsuite.md §5.10 ❓)."""
-    client = runtime.netsuite()
-    config = mapping_config()
+def activate(deal: Deal, package: Package, subscription_id: str, deps: Deps) -> str:
+    """Lines -> PENDING_ACTIVATION, then one ACTIVATE change order (reference/netsuite.md §5.10 ❓)."""
+    client = deps.netsuite
     record = client.get_by_id("subscription", subscription_id, expand=True) or {}
-    lines = (record.get("subscriptionLine") or {}).get("items", [])
-    if config.netsuite.activation_patch_lines:
+    lines = mapping.subscription_lines(record)
+    if deps.config.netsuite.activation_patch_lines:
         for line in lines:
-            if _status(line, "status") == "DRAFT" and line.get("isIncluded", True):
+            if mapping.line_is_draft(line):
                 client.patch(
-                    "subscriptionLine",
-                    str(line["subscriptionLine"]),
-                    dict(mapping.PENDING_ACTIVATION),
+                    "subscriptionLine", mapping.line_id(line), dict(mapping.PENDING_ACTIVATION)
                 )
-    numbers = [int(line["lineNumber"]) for line in lines if line.get("isIncluded", True)]
+    numbers = [mapping.line_number(line) for line in lines]
     body = mapping.activation_change_order(subscription_id, package.start_date.isoformat(), numbers)
     _, created = client.create_if_absent(
         "subscriptionChangeOrder", mapping.activation_eid(deal, package), body
@@ -79,14 +81,9 @@ def activate(deal: Any, package: Any, subscription_id: str) -> str:
     if created:
         count("RecordsWritten", record_type="subscriptionChangeOrder")
     after = (
-        client.get_by_id("subscription", subscription_id, fields=["billingSubscriptionStatus"])
+        client.get_by_id(
+            "subscription", subscription_id, fields=[mapping.SUBSCRIPTION_STATUS_FIELD]
+        )
         or {}
     )
-    return _status(after)
-
-
-def _status(record: dict[str, Any], field: str = "billingSubscriptionStatus") -> str:
-    value = record.get(field)
-    if isinstance(value, dict):
-        return str(value.get("id", ""))
-    return str(value or "")
+    return mapping.subscription_status(after)

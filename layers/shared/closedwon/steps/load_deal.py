@@ -4,28 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from closedwon import coordination, deal_store, fanout, runtime
-from closedwon.config import mapping_config
+from closedwon import dlq
 from closedwon.deal import build_deal, product_codes, skip_reason
+from closedwon.errors import InvalidEvent
 from closedwon.events import parse_trigger_input
-from closedwon.items import resolve_items
 from closedwon.mapping import rounding_delta
 from closedwon.observability import count, logger
-from closedwon.salesforce import read_deal
+from closedwon.steps.deps import Deps
 
 
-def run(event: dict[str, Any]) -> dict[str, Any]:
-    config = mapping_config()
+def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
+    """The workflow state of the deal: Skipped, or Ready with the validated deal."""
+    if not isinstance(event, dict):
+        raise InvalidEvent("the LoadDeal input is not a JSON object")
     raw_input = event.get("input", event)
+    if not isinstance(raw_input, dict):
+        raise InvalidEvent("event: must be a JSON object")
+    config = deps.config
     triggers = parse_trigger_input(
         raw_input,
-        org_id=runtime.org_id(),
+        org_id=deps.settings.require("salesforce_org_id"),
         integration_user_id=config.salesforce.integration_user_id,
     )
     trigger = triggers[0]
+    execution_id = event.get("executionId")
     state: dict[str, Any] = {
-        "executionId": event.get("executionId"),
-        "input": raw_input,
+        "executionId": execution_id,
+        # Reduced as the DLQ keeps it: the state carries the event once, without field values.
+        "input": dlq.failure_event(raw_input),
         "trigger": trigger.to_json(),
         "opportunityId": trigger.opportunity_id,
         "status": "Ready",
@@ -37,21 +43,19 @@ def run(event: dict[str, Any]) -> dict[str, Any]:
         "fanOut": [],
     }
     logger.append_keys(opportunity_id=trigger.opportunity_id)
-    if len(triggers) > 1 and state["executionId"]:
-        state["fanOut"] = fanout.start_siblings(str(state["executionId"]), triggers[1:])
+    if len(triggers) > 1 and execution_id:
+        state["fanOut"] = deps.fanout.start_siblings(str(execution_id), triggers[1:])
     if trigger.skip_reason:
         # Logged so `closedwon status` (a Logs Insights query on opportunity_id) finds skips too.
         logger.info("deal skipped", extra={"reason": trigger.skip_reason})
         count("DealsSkipped", reason="EventsLost" if trigger.events_lost else "Trigger")
         return {**state, "status": "Skipped", "skipReason": trigger.skip_reason, "writeBack": False}
 
-    lock_table = runtime.optional_env("COORDINATION_TABLE")
-    if lock_table and state["executionId"]:
-        coordination.acquire_deal(lock_table, trigger.opportunity_id, str(state["executionId"]))
-    source = read_deal(
-        runtime.salesforce(),
-        trigger.opportunity_id,
-        multi_currency=config.salesforce.multi_currency,
+    lease = deps.deal_lease
+    if lease is not None and execution_id:
+        lease.acquire(trigger.opportunity_id, str(execution_id))
+    source = deps.salesforce.read_deal(
+        trigger.opportunity_id, multi_currency=config.salesforce.multi_currency
     )
     reason = skip_reason(source, config)
     if reason:
@@ -60,7 +64,7 @@ def run(event: dict[str, Any]) -> dict[str, Any]:
         return {**state, "status": "Skipped", "skipReason": reason}
 
     codes = product_codes(source)
-    items = resolve_items(runtime.netsuite(), codes) if codes else {}
+    items = deps.items.resolve(deps.netsuite, codes) if codes else {}
     deal = build_deal(source, items, config)
     logger.info(
         "deal loaded",
@@ -72,7 +76,7 @@ def run(event: dict[str, Any]) -> dict[str, Any]:
     )
     return {
         **state,
-        **deal_store.put(deal),
+        **deps.deal_store.put(deal),
         "packageKeys": [p.root_line_id for p in deal.packages],
         "roundingDelta": str(rounding_delta(deal, config)),
     }

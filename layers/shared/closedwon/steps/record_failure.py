@@ -1,6 +1,9 @@
 """RecordFailure: Error status on the Opportunity + the DLQ message (docs/dlq-message.md).
 
-Never fails itself: if Salesforce is down, the DLQ message still goes out and says so.
+Never fails itself, and depends on nothing that can be the cause of the failure it reports: a
+mapping config that cannot be read falls back to the default write-back field names, Salesforce
+down or a broken environment is noted in the message, and the message fits the SQS and state
+caps for any input.
 """
 
 from __future__ import annotations
@@ -9,81 +12,104 @@ import datetime as dt
 import json
 from typing import Any
 
-from closedwon import coordination, runtime
-from closedwon.config import mapping_config
+from closedwon import dlq
+from closedwon.config import WritebackFields
 from closedwon.errors import PERMANENT, SyncError
 from closedwon.events import is_salesforce_id, to_18
 from closedwon.observability import count, logger
-from closedwon.salesforce import LONG_TEXT_LIMIT, now_utc, record, write_records
+from closedwon.salesforce.writer import LONG_TEXT_LIMIT, now_utc, record
+from closedwon.steps.deps import Deps
 
-DLQ_MESSAGE_VERSION = "1"
 #: Attempts the state machine makes per error class (keep in step with the ASL Retry blocks).
 ATTEMPTS = {"Throttled": 7, "Transient": 4, "DealBusy": 11}
+_NAME_CHARS = 100
+#: The key prefix of Opportunity ids: a change event's record id of another object is not one.
+OPPORTUNITY_KEY_PREFIX = "006"
 
 
-def describe_error(error: dict[str, Any]) -> tuple[str, str]:
+def describe_error(error: Any) -> tuple[str, str]:
     """(error class, message) from a Catch's ``{"Error", "Cause"}``; Cause is Lambda's JSON payload."""
+    error = error if isinstance(error, dict) else {}
     name = str(error.get("Error") or "Unexpected")
     cause = error.get("Cause") or ""
-    message = cause
+    message = str(cause)
     try:
         payload = json.loads(cause)
         if isinstance(payload, dict):
-            message = payload.get("errorMessage") or cause
-            name = payload.get("errorType") or name
+            message = str(payload.get("errorMessage") or cause)
+            name = str(payload.get("errorType") or name)
     except (TypeError, ValueError):
         pass
-    return name, str(message)
+    return name[:_NAME_CHARS], message
 
 
-def run(event: dict[str, Any]) -> dict[str, Any]:
-    state = event.get("state") or {}
-    error_class, message = describe_error(state.get("error") or {})
+def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
+    """The DLQ message of the failed deal (``{"message": {...}}``), its status written if possible."""
+    event = event if isinstance(event, dict) else {}
+    given = event.get("state")
+    state: dict[str, Any] = given if isinstance(given, dict) else {}
+    error_class, message = describe_error(state.get("error"))
     execution_id = str(event.get("executionId") or state.get("executionId") or "")
     original = (
         state["input"]
         if "input" in state
         else {k: v for k, v in state.items() if k not in ("error", "failedStep")}
     )
-    opportunity_id = _opportunity_id(state, original)
-    status_written = False
-    status_error = None
-    table = runtime.optional_env("COORDINATION_TABLE")
-    if table and opportunity_id and execution_id:
-        # Also when LoadDeal failed after taking the lease: a replay right after a fix must not wait.
-        coordination.release_deal(table, opportunity_id, execution_id)
+    opportunity_id = opportunity_of(state, original)
+    _release_lease(deps, opportunity_id, execution_id)
+    status_written, status_error = False, None
     if opportunity_id:
         status_written, status_error = _write_error_status(
-            opportunity_id, error_class, message, execution_id
+            deps, opportunity_id, error_class, message, execution_id
         )
     count("DealsFailed", error_class=error_class)
+    failed_step = state.get("failedStep")
     message_body = {
-        "version": DLQ_MESSAGE_VERSION,
+        "version": dlq.DLQ_MESSAGE_VERSION,
         "opportunityId": opportunity_id,
-        "event": original,
-        "executionArn": execution_id,
-        "failedStep": state.get("failedStep") or "Unknown",
+        "event": dlq.failure_event(original),
+        "executionArn": execution_id[:2048],
+        "failedStep": failed_step[:_NAME_CHARS] if isinstance(failed_step, str) else "Unknown",
         "errorClass": error_class,
-        "errorMessage": message[:LONG_TEXT_LIMIT],
+        "errorMessage": _capped(message, LONG_TEXT_LIMIT),
         "permanent": error_class in PERMANENT,
         "attempts": ATTEMPTS.get(error_class, 1),
         "salesforceStatusWritten": status_written,
         "salesforceStatusError": status_error,
         "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
-    return {"message": message_body}
+    return {"message": dlq.fit(message_body)}
+
+
+def _release_lease(deps: Deps, opportunity_id: str | None, execution_id: str) -> None:
+    """Also when LoadDeal failed after taking the lease: a replay right after a fix must not wait."""
+    if not opportunity_id or not execution_id:
+        return
+    try:
+        lease = deps.deal_lease
+        if lease is not None:
+            lease.release(opportunity_id, execution_id)
+    except Exception as exc:  # the lease expires anyway; the message must still go out
+        logger.warning(
+            "could not release the deal lease", extra={"error_class": type(exc).__name__}
+        )
+
+
+def _writeback_fields(deps: Deps) -> WritebackFields:
+    """The configured write-back fields; the defaults when the config is what failed."""
+    try:
+        return deps.config.salesforce.writeback
+    except Exception:
+        return WritebackFields()
 
 
 def _write_error_status(
-    opportunity_id: str, error_class: str, message: str, execution_id: str
+    deps: Deps, opportunity_id: str, error_class: str, message: str, execution_id: str
 ) -> tuple[bool, str | None]:
-    fields = mapping_config().salesforce.writeback
-    text = f"{error_class}: {message} (execution {execution_id})"
-    if len(text) > LONG_TEXT_LIMIT:
-        text = text[: LONG_TEXT_LIMIT - 15] + " …(truncated)"
+    fields = _writeback_fields(deps)
+    text = _capped(f"{error_class}: {message} (execution {execution_id})", LONG_TEXT_LIMIT)
     try:
-        write_records(
-            runtime.salesforce(),
+        deps.salesforce.write(
             [
                 record(
                     "Opportunity",
@@ -103,13 +129,21 @@ def _write_error_status(
         )
         return False, f"{type(exc).__name__}: {exc}"[:1000]
     except Exception as exc:  # never let the failure path itself fail
-        logger.exception("unexpected error writing the Error status")
+        logger.warning(
+            "unexpected error writing the Error status", extra={"error_class": type(exc).__name__}
+        )
         return False, type(exc).__name__
     return True, None
 
 
-def _opportunity_id(state: dict[str, Any], original: Any) -> str | None:
-    """The failed deal's opportunity, if any well-formed id is known.
+def _capped(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: limit - len(dlq.TRUNCATED)] + dlq.TRUNCATED
+
+
+def opportunity_of(state: dict[str, Any], original: Any) -> str | None:
+    """The failed deal's opportunity, if any well-formed id is known, in either trigger shape.
 
     Only a well-formed Salesforce id is ever used: an unusable one (an injection attempt, a
     string where an object belongs) leaves Salesforce untouched and the DLQ message says so.
@@ -119,13 +153,17 @@ def _opportunity_id(state: dict[str, Any], original: Any) -> str | None:
         return value if isinstance(value, dict) else {}
 
     event = obj(original)
-    trigger = obj(state.get("trigger"))
-    raw_trigger = obj(event.get("trigger"))
     payload = obj(obj(event.get("detail")).get("payload"))
+    header = obj(dlq.cdc_header(event))
+    record_ids = header.get("recordIds") if header.get("entityName") == "Opportunity" else None
+    first_record = record_ids[0] if isinstance(record_ids, list) and record_ids else None
+    if not (isinstance(first_record, str) and first_record.startswith(OPPORTUNITY_KEY_PREFIX)):
+        first_record = None
     candidates = (
         state.get("opportunityId"),
-        trigger.get("opportunityId"),
-        raw_trigger.get("opportunityId"),
+        obj(state.get("trigger")).get("opportunityId"),
+        obj(event.get("trigger")).get("opportunityId"),
         payload.get("Opportunity_Id__c"),
+        first_record,
     )
     return next((to_18(str(c)) for c in candidates if is_salesforce_id(c)), None)

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from closedwon import deal_store, mapping, runtime
-from closedwon.config import mapping_config
+from closedwon import mapping
 from closedwon.observability import count
+from closedwon.steps.deps import Deps
+from closedwon.steps.state import text
 
 
-def run(state: dict[str, Any]) -> list[dict[str, Any]]:
-    deal = deal_store.get(state)
-    config = mapping_config()
-    client = runtime.netsuite()
-    customer_id = state["customer"]["id"]
+def run(state: dict[str, Any], deps: Deps) -> list[dict[str, Any]]:
+    """Create or update each contact of the deal under the customer; their ids."""
+    deal = deps.deal_store.get(state)
+    customer_id = text(state, "customer", "id")
     written = []
     for person in deal.contacts:
         external_id = mapping.contact_eid(person)
-        internal_id = client.upsert(
-            "contact", external_id, mapping.contact(person, customer_id, config)
+        internal_id = deps.netsuite.upsert(
+            "contact", external_id, mapping.contact(person, customer_id, deps.config)
         )
         written.append({"contactId": person.id, "id": internal_id, "externalId": external_id})
     if written:

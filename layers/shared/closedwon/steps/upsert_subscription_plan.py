@@ -7,48 +7,44 @@ checked on its own, so a half-built package from an earlier failed run is comple
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-from closedwon import deal_store, mapping, runtime
-from closedwon.config import mapping_config
+from closedwon import mapping
 from closedwon.observability import count
+from closedwon.steps.deps import Deps
+from closedwon.steps.state import package as package_of
 
-_term_ids: dict[str, str] = {}
-_term_lock = threading.Lock()
 
+def term_id(months: int, deps: Deps) -> str:
+    """The subscriptionTerm for ``months``: one PUT per container, then remembered.
 
-def term_id(months: int) -> str:
-    """The subscriptionTerm for ``months`` (created once; cached per warm container).
-
-    The lock is held across the look-up so parallel Map iterations in one container check and
-    create a term once instead of racing (a race would still be safe: PUT eid is an upsert).
+    A term is the same shared record for every deal of that length, so writing it again with the
+    same body changes nothing; one PUT costs what the look-up before a create would, and
+    containers started side by side (concurrent Map iterations) pay one call each, not two.
     """
     external_id = mapping.term_eid(months)
-    with _term_lock:
-        if external_id not in _term_ids:
-            internal_id, created = runtime.netsuite().create_if_absent(
-                "subscriptionTerm", external_id, mapping.subscription_term(months)
-            )
-            if created:
-                count("RecordsWritten", record_type="subscriptionTerm")
-            _term_ids[external_id] = internal_id
-        return _term_ids[external_id]
+    if external_id not in deps.term_ids:
+        deps.term_ids[external_id] = deps.netsuite.upsert(
+            "subscriptionTerm", external_id, mapping.subscription_term(months)
+        )
+        count("RecordsWritten", record_type="subscriptionTerm")
+    return deps.term_ids[external_id]
 
 
-def run(state: dict[str, Any]) -> dict[str, Any]:
-    deal = deal_store.get(state)
-    package = deal.package(state["packageKey"])
-    config = mapping_config()
-    client = runtime.netsuite()
-    term = term_id(package.term_months)
+def run(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
+    """The package's term, plan, price plans and price book; their ids."""
+    deal = deps.deal_store.get(state)
+    package = package_of(deal, state)
+    config = deps.config
+    client = deps.netsuite
+    term = term_id(package.term_months, deps)
 
     plan_eid = mapping.plan_eid(package, config)
     plan_id, plan_created = client.create_if_absent(
         "subscriptionPlan",
         plan_eid,
         mapping.subscription_plan(package, term, config),
-        replace=["member"],
+        replace=mapping.REPLACED_SUBLISTS["subscriptionPlan"],
     )
     price_plans = []
     created = int(plan_created)
@@ -65,7 +61,7 @@ def run(state: dict[str, Any]) -> dict[str, Any]:
         "priceBook",
         book_eid,
         mapping.price_book(deal, package, plan_id, price_plan_ids, config),
-        replace=["priceInterval"],
+        replace=mapping.REPLACED_SUBLISTS["priceBook"],
     )
     created += int(book_created)
     if created:
@@ -79,8 +75,3 @@ def run(state: dict[str, Any]) -> dict[str, Any]:
         "priceBookId": book_id,
         "priceBookExternalId": book_eid,
     }
-
-
-def clear_cache() -> None:
-    with _term_lock:
-        _term_ids.clear()

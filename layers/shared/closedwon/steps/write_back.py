@@ -4,29 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from closedwon import coordination, runtime
-from closedwon.config import mapping_config
 from closedwon.observability import count, logger, record_latency
-from closedwon.salesforce import LONG_TEXT_LIMIT, now_utc, record, write_records
+from closedwon.salesforce.writer import LONG_TEXT_LIMIT, now_utc, record
+from closedwon.steps.deps import Deps
+from closedwon.steps.state import field, records, text
 
 
-def run(state: dict[str, Any]) -> dict[str, Any]:
+def run(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
+    """Write the outcome to Salesforce, then give the deal's lease back."""
     try:
-        return _write_back(state)
+        return _write_back(state, deps)
     finally:
-        table = runtime.optional_env("COORDINATION_TABLE")
-        if table and state.get("executionId"):
-            coordination.release_deal(table, state["opportunityId"], str(state["executionId"]))
+        lease = deps.deal_lease
+        if lease is not None and isinstance(state, dict) and state.get("executionId"):
+            opportunity_id = state.get("opportunityId")
+            if isinstance(opportunity_id, str):
+                lease.release(opportunity_id, str(state["executionId"]))
 
 
-def _write_back(state: dict[str, Any]) -> dict[str, Any]:
-    fields = mapping_config().salesforce.writeback
-    opportunity_id = state["opportunityId"]
+def _write_back(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
+    fields = deps.config.salesforce.writeback
+    opportunity_id = text(state, "opportunityId")
     if state.get("status") == "Skipped":
         if not state.get("writeBack", True):
             count("DealsSkipped", reason="NotATransition")
             return {"status": "Skipped", "written": 0}
-        records = [
+        skipped = [
             record(
                 "Opportunity",
                 opportunity_id,
@@ -37,13 +40,11 @@ def _write_back(state: dict[str, Any]) -> dict[str, Any]:
                 },
             )
         ]
-        write_records(
-            runtime.salesforce(), records, what=f"writing the Skipped status of {opportunity_id}"
-        )
+        deps.salesforce.write(skipped, what=f"writing the Skipped status of {opportunity_id}")
         return {"status": "Skipped", "written": 1}
 
-    subscription_ids = [p["subscription"]["id"] for p in state.get("packages", [])]
-    records = [
+    subscription_ids = [text(p, "subscription", "id") for p in records(state, "packages")]
+    updates = [
         record(
             "Opportunity",
             opportunity_id,
@@ -55,23 +56,24 @@ def _write_back(state: dict[str, Any]) -> dict[str, Any]:
             },
         ),
         record(
-            "Account", state["customer"]["accountId"], {fields.account_id: state["customer"]["id"]}
+            "Account",
+            text(state, "customer", "accountId"),
+            {fields.account_id: field(state, "customer", "id")},
         ),
         *(
-            record("Contact", c["contactId"], {fields.contact_id: c["id"]})
-            for c in state.get("contacts", [])
+            record("Contact", text(c, "contactId"), {fields.contact_id: field(c, "id")})
+            for c in records(state, "contacts")
         ),
     ]
-    problems = write_records(
-        runtime.salesforce(), records, what=f"writing back the sync of {opportunity_id}"
-    )
+    problems = deps.salesforce.write(updates, what=f"writing back the sync of {opportunity_id}")
     for problem in problems:
         logger.warning("write-back of a related record refused", extra={"problem": problem[:500]})
     count("DealsSynced")
-    record_latency((state.get("trigger") or {}).get("closedWonAt"))
+    trigger = state.get("trigger")
+    record_latency(trigger.get("closedWonAt") if isinstance(trigger, dict) else None)
     return {
         "status": "Synced",
-        "written": len(records) - len(problems),
+        "written": len(updates) - len(problems),
         "problems": problems,
         "subscriptionIds": subscription_ids,
     }

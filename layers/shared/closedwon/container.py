@@ -1,0 +1,208 @@
+"""The composition root: one object per Lambda container owning every client and cache.
+
+A handler (closedwon.handler) builds one :class:`Container` at its first invocation and hands
+it to the step as ``deps``. Each member is built on first use, so a cold start pays only for what
+its function uses; a failed build is not kept, so the next invocation tries again. Clearing a
+container is building a new one. Credentials come only from AWS Secrets Manager (Powertools
+Parameters, cached ``SECRET_MAX_AGE_S``); never from environment values.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Mapping
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from closedwon.config import MappingConfig, SalesforceConfig, load_mapping_config
+from closedwon.coordination import DealLease, NetSuiteSemaphore
+from closedwon.deal_store import DealStore
+from closedwon.errors import AuthOrConfig
+from closedwon.fanout import FanOut
+from closedwon.items import ItemCatalog
+from closedwon.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+    from closedwon.netsuite import NetSuiteClient
+    from closedwon.salesforce import SalesforceConnection
+
+SECRET_MAX_AGE_S = 300
+
+#: Builds a boto3 client for a service name (tests and the offline stack may pass their own).
+ClientFactory = Callable[[str], Any]
+
+
+class SalesforceApi:
+    """The deal reader and the write-back writer over one logged-in connection."""
+
+    def __init__(self, connection: SalesforceConnection) -> None:
+        self.connection = connection
+
+    def read_deal(self, opportunity_id: str, *, multi_currency: bool) -> dict[str, Any]:
+        """The opportunity, its contacts and its primary quote's lines (one API call)."""
+        from closedwon.salesforce import read_deal
+
+        return read_deal(self.connection, opportunity_id, multi_currency=multi_currency)
+
+    def write(self, records: list[dict[str, Any]], *, what: str) -> list[str]:
+        """Update records, Opportunity first; the problems of the other records."""
+        from closedwon.salesforce import write_records
+
+        return write_records(self.connection, records, what=what)
+
+
+class Container:
+    """Settings, mapping config, clients and caches of one function's container."""
+
+    def __init__(
+        self, environ: Mapping[str, str] | None = None, *, clients: ClientFactory | None = None
+    ) -> None:
+        self.environ = dict(os.environ if environ is None else environ)
+        self._client_factory = clients or self._boto3_client
+        self._clients: dict[str, Any] = {}
+        self.term_ids: dict[str, str] = {}
+
+    # ---------------------------------------------------------------- settings and config
+
+    @cached_property
+    def settings(self) -> Settings:
+        return load_settings(self.environ)
+
+    @cached_property
+    def config(self) -> MappingConfig:
+        return load_mapping_config(self.settings.mapping_config_path)
+
+    @property
+    def salesforce_api_version(self) -> str:
+        """The config's ``salesforce.api_version``; its default when the config cannot be read,
+        so the failure path can still report a broken config to Salesforce."""
+        try:
+            return self.config.salesforce.api_version
+        except AuthOrConfig:
+            return SalesforceConfig().api_version
+
+    # ---------------------------------------------------------------- AWS
+
+    def client(self, service: str) -> Any:
+        """The container's boto3 client for ``service``."""
+        if service not in self._clients:
+            self._clients[service] = self._client_factory(service)
+        return self._clients[service]
+
+    def _boto3_client(self, service: str) -> Any:
+        import boto3
+
+        return boto3.client(service, region_name=self.environ.get("AWS_REGION"))
+
+    @cached_property
+    def secrets(self) -> SecretsProvider:
+        from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+        return SecretsProvider(boto3_client=self.client("secretsmanager"))
+
+    def secret(self, arn_field: str) -> dict[str, Any]:
+        """The JSON secret whose ARN is the settings field ``arn_field``."""
+        from aws_lambda_powertools.utilities import parameters
+
+        arn = self.settings.require(arn_field)
+        try:
+            value = self.secrets.get(arn, transform="json", max_age=SECRET_MAX_AGE_S)
+        except parameters.exceptions.GetParameterError as exc:
+            raise AuthOrConfig(
+                f"secret {arn} cannot be read: {type(exc.__cause__ or exc).__name__}"
+            ) from None
+        except parameters.exceptions.TransformParameterError:
+            raise AuthOrConfig(f"secret {arn} is not valid JSON") from None
+        if not isinstance(value, dict):
+            raise AuthOrConfig(f"secret {arn} must be a JSON object")
+        return value
+
+    @cached_property
+    def deal_store(self) -> DealStore:
+        return DealStore(
+            lambda: self.client("s3"),
+            bucket=self.settings.deal_bucket,
+            inline_limit_bytes=self.settings.inline_deal_limit_bytes,
+        )
+
+    @cached_property
+    def deal_lease(self) -> DealLease | None:
+        table = self.settings.coordination_table
+        if not self.settings.coordinated or table is None:
+            return None
+        return DealLease(self.client("dynamodb"), table)
+
+    @cached_property
+    def semaphore(self) -> NetSuiteSemaphore | None:
+        settings = self.settings
+        table, limit = settings.coordination_table, settings.netsuite_concurrency_limit
+        if not settings.coordinated or table is None:
+            return None
+        if limit is None:
+            raise AuthOrConfig("environment variable NETSUITE_CONCURRENCY_LIMIT is not set")
+        return NetSuiteSemaphore(self.client("dynamodb"), table, limit)
+
+    @cached_property
+    def fanout(self) -> FanOut:
+        return FanOut(self.client("stepfunctions"))
+
+    # ---------------------------------------------------------------- SaaS clients
+
+    @cached_property
+    def salesforce(self) -> SalesforceApi:
+        from pydantic import ValidationError
+
+        from closedwon.salesforce import SalesforceConnection, SalesforceSettings
+
+        data = {**self.secret("salesforce_secret_arn"), "api_version": self.salesforce_api_version}
+        try:
+            settings = SalesforceSettings.model_validate(data)
+        except ValidationError as exc:
+            raise AuthOrConfig(
+                f"Salesforce secret is missing or has invalid keys: {_keys(exc)}"
+            ) from None
+        return SalesforceApi(SalesforceConnection(settings))
+
+    @cached_property
+    def netsuite(self) -> NetSuiteClient:
+        from pydantic import ValidationError
+
+        from closedwon.netsuite import NetSuiteClient, NetSuiteSettings
+
+        try:
+            settings = NetSuiteSettings.model_validate(self.secret("netsuite_secret_arn"))
+        except ValidationError as exc:
+            raise AuthOrConfig(
+                f"NetSuite secret is missing or has invalid keys: {_keys(exc)}"
+            ) from None
+        semaphore = self.semaphore
+        if semaphore is None:
+            return NetSuiteClient(settings)
+        return NetSuiteClient(settings, limiter=semaphore.slot, before_backoff=semaphore.step_aside)
+
+    @cached_property
+    def items(self) -> ItemCatalog:
+        return ItemCatalog()
+
+    # ---------------------------------------------------------------- invocation
+
+    def built(self, member: str) -> bool:
+        """Whether ``member`` (e.g. ``"netsuite"``) was built in this container."""
+        return member in self.__dict__
+
+    def netsuite_throttles(self) -> int:
+        """429s this container's NetSuite client has seen (0 if it was never built)."""
+        return self.netsuite.throttled if self.built("netsuite") else 0
+
+    def end_invocation(self) -> None:
+        """Give back what an invocation holds beyond its end: the NetSuite slot."""
+        if self.built("semaphore") and self.semaphore is not None:
+            with contextlib.suppress(Exception):
+                self.semaphore.release()
+
+
+def _keys(exc: Any) -> str:
+    return ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
