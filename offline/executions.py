@@ -16,7 +16,6 @@ from typing import Any
 import boto3
 
 from offline import journal
-from offline.contract import netsuite_records, opportunity_of
 
 
 @dataclass
@@ -71,23 +70,7 @@ class Executions:
     def _journal(self, desc: dict[str, Any], result: ExecutionResult) -> None:
         sfn = boto3.client("stepfunctions", region_name=self.region)
         history = sfn.get_execution_history(executionArn=result.arn, maxResults=1000)["events"]
-        output = result.output or {}
-        execution_input = json.loads(desc.get("input") or "{}")
-        journal.record_execution(
-            self.state_dir,
-            {
-                "executionArn": result.arn,
-                "opportunityId": output.get("opportunityId") or opportunity_of(execution_input),
-                "status": result.status,
-                "outcome": output.get("status") if result.status == "SUCCEEDED" else "Failed",
-                "startDate": desc.get("startDate"),
-                "stopDate": desc.get("stopDate"),
-                "error": result.error,
-                "steps": journal.steps_of(history),
-                "netsuite": netsuite_records(output),
-                "skipReason": output.get("skipReason"),
-            },
-        )
+        journal.record_execution(self.state_dir, journal.entry(desc, history))
 
     # ------------------------------------------------------------------ the DLQ
     def restore_dlq(self) -> None:
