@@ -29,11 +29,12 @@ class FakeSalesforce:
         *,
         multi_currency: bool,
         amendments_status_field: str | None = None,
+        netsuite_id_fields: tuple[str, str] | None = None,
     ) -> dict[str, Any]:
         if self.down is not None:
             raise self.down
         self.reads.append(opportunity_id)
-        source = deal_source(self.snapshot, opportunity_id)
+        source = deal_source(self.snapshot, opportunity_id, netsuite_id_fields)
         if amendments_status_field:
             source["syncedAmendments"] = self._synced_amendments(
                 opportunity_id, amendments_status_field

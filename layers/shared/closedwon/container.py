@@ -47,6 +47,7 @@ class SalesforceApi:
         *,
         multi_currency: bool,
         amendments_status_field: str | None = None,
+        netsuite_id_fields: tuple[str, str] | None = None,
     ) -> dict[str, Any]:
         """The opportunity, its contacts and its primary quote's lines (one API call)."""
         from closedwon.salesforce import read_deal
@@ -56,6 +57,7 @@ class SalesforceApi:
             opportunity_id,
             multi_currency=multi_currency,
             amendments_status_field=amendments_status_field,
+            netsuite_id_fields=netsuite_id_fields,
         )
 
     def read_contract(self, contract_id: str, original_opportunity_id: str) -> dict[str, Any]:

@@ -75,6 +75,7 @@ class Salesforce(Protocol):
         *,
         multi_currency: bool,
         amendments_status_field: str | None = None,
+        netsuite_id_fields: tuple[str, str] | None = None,
     ) -> dict[str, Any]: ...
 
     def read_contract(self, contract_id: str, original_opportunity_id: str) -> dict[str, Any]: ...

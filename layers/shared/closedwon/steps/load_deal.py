@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from closedwon import dlq
+from closedwon import adoption, dlq
 from closedwon.deal import build_deal, product_codes, skip_reason
 from closedwon.errors import InvalidEvent
 from closedwon.events import parse_trigger_input
@@ -61,10 +61,12 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
     lease = deps.deal_lease
     if lease is not None and execution_id:
         lease.acquire(trigger.opportunity_id, str(execution_id))
+    writeback = config.salesforce.writeback
     source = deps.salesforce.read_deal(
         trigger.opportunity_id,
         multi_currency=config.salesforce.multi_currency,
         amendments_status_field=config.salesforce.writeback.opportunity_status,
+        netsuite_id_fields=(writeback.account_id, writeback.contact_id),
     )
     classification = classify(source["opportunity"])
     reason = skip_reason(source, config)
@@ -90,6 +92,7 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
     codes = product_codes(source)
     items = deps.items.resolve(deps.netsuite, codes) if codes else {}
     deal = build_deal(source, items, config)
+    adoption.check(deal, deps.netsuite, config)
     logger.info(
         "deal loaded",
         extra={
