@@ -139,7 +139,6 @@ def opportunity_query(
     fields = [
         *_with_currency(OPPORTUNITY_FIELDS, multi_currency),
         *OPPORTUNITY_CONTRACT_FIELDS,
-        *(f"Account.{f}" for f in ACCOUNT_FIELDS),
         *(f"Account.{f}" for f in account),
         *(f"SBQQ__PrimaryQuote__r.{f}" for f in _with_currency(QUOTE_FIELDS, multi_currency)),
         *(f"SBQQ__PrimaryQuote__r.SBQQ__PrimaryContact__r.{f}" for f in contact_extra),
