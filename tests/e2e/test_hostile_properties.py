@@ -92,7 +92,14 @@ HOSTILE_VALUES: list[Any] = [
 
 #: Fields a hostile value may replace, per record of the deal (real API names).
 TARGET_FIELDS: dict[str, list[str]] = {
-    "opportunity": ["Name", "IsWon", "StageName", "CloseDate", "AccountId", "SBQQ__PrimaryQuote__c"],
+    "opportunity": [
+        "Name",
+        "IsWon",
+        "StageName",
+        "CloseDate",
+        "AccountId",
+        "SBQQ__PrimaryQuote__c",
+    ],
     "quote": [
         "SBQQ__Primary__c",
         "SBQQ__Type__c",
@@ -201,16 +208,16 @@ def spoils(draw: st.DrawFn) -> Spoil:
     )
     event_changes = draw(
         st.lists(
-            st.tuples(
-                st.sampled_from(event_fields), st.sampled_from([*HOSTILE_VALUES[:14], DROP])
-            ),
+            st.tuples(st.sampled_from(event_fields), st.sampled_from([*HOSTILE_VALUES[:14], DROP])),
             max_size=2,
         )
     )
     personal_in_event = cdc and draw(st.booleans())
     if personal_in_event:
         markers.append(f"Pii{draw(st.integers(10_000, 99_999))}ev")
-    return Spoil(values, personal, draw(st.booleans()), cdc, event_changes, personal_in_event, markers)
+    return Spoil(
+        values, personal, draw(st.booleans()), cdc, event_changes, personal_in_event, markers
+    )
 
 
 # --------------------------------------------------------------------------------- the world
@@ -297,7 +304,9 @@ def build_org(example: int, spoil: Spoil) -> tuple[OrgBuilder, dict[str, Any]]:
     opp = next(r for r in org.records["Opportunity"] if r["Id"] == oid)
     records = {
         "opportunity": opp,
-        "quote": next(r for r in org.records["SBQQ__Quote__c"] if r["SBQQ__Opportunity2__c"] == oid),
+        "quote": next(
+            r for r in org.records["SBQQ__Quote__c"] if r["SBQQ__Opportunity2__c"] == oid
+        ),
         "line": org.records["SBQQ__QuoteLine__c"][-1],
         "account": next(r for r in org.records["Account"] if r["Id"] == aid),
         "contact": next(r for r in org.records["Contact"] if r["Id"] == cid),
@@ -327,7 +336,9 @@ def build_event(published: dict[str, Any], spoil: Spoil) -> dict[str, Any]:
     payload = event["detail"]["payload"]
     header = payload["ChangeEventHeader"]
     for name, value in spoil.event_changes:
-        target, key = (header, name.split(".", 1)[1]) if name.startswith("header.") else (payload, name)
+        target, key = (
+            (header, name.split(".", 1)[1]) if name.startswith("header.") else (payload, name)
+        )
         if value is DROP:
             target.pop(key, None)
         else:
@@ -360,7 +371,11 @@ def logs_to_file(world: World, function_logs_to_a_live_stream: None) -> Iterator
     deadline=None,
     derandomize=True,
     database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
 )
 @given(spoil=spoils())
 def test_any_hostile_deal_or_event_ends_classified_writes_nothing_and_quotes_no_personal_data(
@@ -398,7 +413,9 @@ def test_any_hostile_deal_or_event_ends_classified_writes_nothing_and_quotes_no_
         handle.seek(log_offset)
         logs = handle.read()
     if report.status != UNMATCHED:
-        assert '"step":"LoadDeal"' in logs.replace(" ", ""), "the functions' log lines were not captured"
+        assert '"step":"LoadDeal"' in logs.replace(" ", ""), (
+            "the functions' log lines were not captured"
+        )
     dlq_text = json.dumps(new_dlq)
     sf_error = str(sf_record.get("NetSuite_Sync_Error__c") or "")
     for marker in spoil.markers:
