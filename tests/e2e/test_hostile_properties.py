@@ -47,11 +47,12 @@ from offline.corpus import (
     netsuite_seed,
     platform_event,
 )
+from offline.credentials import SF_USERNAME
 from offline.runner import UNMATCHED, DealReport, Runner
 from offline.salesforce_double.metadata import load_fields
 from offline.salesforce_double.org import OVERLAY_FILE, Org
 from offline.salesforce_double.query import QueryEngine
-from offline.stack import DEFAULT_CONFIG, SF_USERNAME, OfflineStack, StackOptions
+from offline.stack import DEFAULT_CONFIG, OfflineStack, StackOptions
 
 pytestmark = pytest.mark.e2e
 

@@ -67,6 +67,16 @@ def records_of(source: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
+def role_contacts(source: dict[str, Any]) -> list[dict[str, Any]]:
+    """The Contact of each contact role, where a spoiled field has not replaced the structure."""
+    roles = source["opportunity"].get("OpportunityContactRoles")
+    records = roles.get("records") if isinstance(roles, dict) else None
+    if not isinstance(records, list):
+        return []
+    contacts = (r.get("Contact") for r in records if isinstance(r, dict))
+    return [c for c in contacts if isinstance(c, dict)]
+
+
 @st.composite
 def spoiled_sources(draw: st.DrawFn) -> tuple[dict[str, Any], list[str]]:
     source = copy.deepcopy(BASE)
@@ -93,7 +103,8 @@ def spoiled_sources(draw: st.DrawFn) -> tuple[dict[str, Any], list[str]]:
         value = shape.format(m=marker) * draw(st.sampled_from([1, 1, 5_000]))
         records[target][name] = value
         if target == "contact":
-            source["opportunity"]["OpportunityContactRoles"]["records"][0]["Contact"][name] = value
+            for role in role_contacts(source):
+                role[name] = value
     if draw(st.booleans()):
         source["lines"][0]["SBQQ__RequiredBy__c"] = source["lines"][1]["Id"]
     return source, markers
