@@ -24,9 +24,9 @@ ENV = {
 
 
 def test_given_the_template_environment_when_loaded_then_every_variable_is_typed() -> None:
-    settings = load_settings({**ENV, "INLINE_DEAL_LIMIT_BYTES": "1024", "PATH": "/usr/bin"})
+    settings = load_settings({**ENV, "PATH": "/usr/bin"})
     assert settings.coordinated and settings.netsuite_concurrency_limit == 5
-    assert settings.inline_deal_limit_bytes == 1024 and settings.deal_bucket == "closedwon-deals"
+    assert settings.deal_bucket == "closedwon-deals"
 
 
 @pytest.mark.parametrize("unset", [None, ""])
@@ -51,7 +51,6 @@ def test_given_the_explicit_local_flag_when_loaded_then_coordination_is_off() ->
     [
         ("NETSUITE_CONCURRENCY_LIMIT", "0"),
         ("NETSUITE_CONCURRENCY_LIMIT", "five"),
-        ("INLINE_DEAL_LIMIT_BYTES", "-1"),
     ],
 )
 def test_given_a_malformed_variable_when_loaded_then_the_error_names_it(

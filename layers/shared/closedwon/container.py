@@ -122,11 +122,7 @@ class Container:
 
     @cached_property
     def deal_store(self) -> DealStore:
-        return DealStore(
-            lambda: self.client("s3"),
-            bucket=self.settings.deal_bucket,
-            inline_limit_bytes=self.settings.inline_deal_limit_bytes,
-        )
+        return DealStore(lambda: self.client("s3"), bucket=self.settings.deal_bucket)
 
     @cached_property
     def deal_lease(self) -> DealLease | None:

@@ -18,9 +18,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from closedwon.errors import AuthOrConfig
 
-DEFAULT_INLINE_DEAL_LIMIT_BYTES = 32 * 1024
-
-
 class Settings(BaseModel):
     """Every environment variable a step reads; each field is named by its variable."""
 
@@ -33,10 +30,6 @@ class Settings(BaseModel):
     coordination_table: str | None = Field(None, alias="COORDINATION_TABLE", min_length=1)
     netsuite_concurrency_limit: int | None = Field(
         None, alias="NETSUITE_CONCURRENCY_LIMIT", ge=1, le=1000
-    )
-    #: A deal whose JSON is larger travels through the deal bucket instead of the state.
-    inline_deal_limit_bytes: int = Field(
-        DEFAULT_INLINE_DEAL_LIMIT_BYTES, alias="INLINE_DEAL_LIMIT_BYTES", ge=1, le=200 * 1024
     )
     #: The mapping config YAML (default: the file bundled with the layer).
     mapping_config_path: Path | None = Field(None, alias="MAPPING_CONFIG_PATH")

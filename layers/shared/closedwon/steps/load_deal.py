@@ -37,7 +37,6 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
         "status": "Ready",
         "skipReason": None,
         "writeBack": True,
-        "deal": None,
         "dealRef": None,
         "packageKeys": [],
         "fanOut": [],
