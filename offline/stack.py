@@ -153,6 +153,8 @@ class OfflineStack:
                 "AWS_SESSION_TOKEN": "offline",
                 "AWS_PROFILE": None,
                 "REQUESTS_CA_BUNDLE": self.salesforce.ca_bundle,
+                # The doubles listen on loopback (the NetSuite one in plain http): closedwon.egress.
+                "CLOSEDWON_OFFLINE_LOOPBACK": "true",
                 "MAPPING_CONFIG_PATH": str(self.options.config_path),
                 "POWERTOOLS_METRICS_NAMESPACE": "ClosedWonSync",
                 "POWERTOOLS_SERVICE_NAME": "closedwon-sync",

@@ -94,7 +94,7 @@ def test_given_a_config_api_version_when_salesforce_is_built_then_the_connection
     config = tmp_path / "mapping.yaml"
     config.write_text('salesforce:\n  api_version: "59.0"\n', encoding="utf-8")
     secret = {
-        "login_url": "https://login.example",
+        "login_url": "https://login.salesforce.com",
         "consumer_key": "k",
         "username": "u",
         "private_key": "pem",
@@ -110,7 +110,7 @@ def test_given_a_broken_config_when_salesforce_is_built_then_the_default_version
     config = tmp_path / "mapping.yaml"
     config.write_text("- a list, not a mapping\n", encoding="utf-8")
     secret = {
-        "login_url": "https://login.example",
+        "login_url": "https://login.salesforce.com",
         "consumer_key": "k",
         "username": "u",
         "private_key": "pem",

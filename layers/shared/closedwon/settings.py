@@ -14,9 +14,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from closedwon.errors import AuthOrConfig
+
 
 class Settings(BaseModel):
     """Every environment variable a step reads; each field is named by its variable."""
@@ -35,6 +43,17 @@ class Settings(BaseModel):
     mapping_config_path: Path | None = Field(None, alias="MAPPING_CONFIG_PATH")
     #: The explicit local flag that allows running without the coordination table.
     uncoordinated: bool = Field(False, alias="CLOSEDWON_UNCOORDINATED")
+    #: Domains the clients may address besides NetSuite's and Salesforce's (closedwon.egress).
+    egress_extra_domains: tuple[str, ...] = Field((), alias="EGRESS_EXTRA_DOMAINS")
+    #: Plain http and loopback hosts for the offline doubles; template.yaml never sets it.
+    offline_loopback: bool = Field(False, alias="CLOSEDWON_OFFLINE_LOOPBACK")
+
+    @field_validator("egress_extra_domains", mode="before")
+    @classmethod
+    def _split_domains(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(d.strip().lower().lstrip(".") for d in value.split(",") if d.strip())
+        return value
 
     @model_validator(mode="after")
     def _coordination_is_explicit(self) -> Self:

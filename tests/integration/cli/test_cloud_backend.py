@@ -269,7 +269,7 @@ def test_the_salesforce_secret_is_the_one_the_load_deal_function_uses() -> None:
         Name="closedwon/salesforce",
         SecretString=json.dumps(
             {
-                "login_url": "https://login.example",
+                "login_url": "https://login.salesforce.com",
                 "consumer_key": "ck",
                 "username": "u@x",
                 "private_key": "pem",
@@ -301,7 +301,7 @@ def test_the_salesforce_secret_is_the_one_the_load_deal_function_uses() -> None:
         connection = backend.salesforce()
     assert (
         connection.settings.username == "u@x"
-        and connection.settings.login_url == "https://login.example"
+        and connection.settings.login_url == "https://login.salesforce.com"
     )
 
 

@@ -14,6 +14,7 @@ import requests
 from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
 
+from closedwon.egress import EgressPolicy, check_relative_path, salesforce_policy
 from closedwon.errors import AuthOrConfig, Transient
 from closedwon.salesforce.auth import jwt_login
 from closedwon.salesforce.errors import classify, raise_for_subresponse
@@ -28,10 +29,17 @@ class SalesforceConnection:
     """A lazily logged-in simple-salesforce client that counts the API calls it makes."""
 
     def __init__(
-        self, settings: SalesforceSettings, session: requests.Session | None = None
+        self,
+        settings: SalesforceSettings,
+        session: requests.Session | None = None,
+        *,
+        egress: EgressPolicy | None = None,
     ) -> None:
         self.settings = settings
         self.session = session or requests.Session()
+        #: Fails closed: without a policy only https to Salesforce's own domains is allowed.
+        self.egress = egress or salesforce_policy()
+        self.egress.check(settings.login_url, what="Salesforce login_url")
         self._client: Salesforce | None = None
         self._lock = threading.Lock()
         self.api_calls = 0
@@ -40,6 +48,7 @@ class SalesforceConnection:
         with self._lock:
             if self._client is None:
                 token, instance_url = jwt_login(self.settings, self.session)
+                self.egress.check(instance_url, what="Salesforce instance_url")
                 self._client = Salesforce(
                     instance_url=instance_url,
                     session_id=token,
@@ -79,6 +88,8 @@ class SalesforceConnection:
 
     def query_more(self, next_records_url: str, *, what: str) -> dict[str, Any]:
         """The next page of a query result (one API call per page)."""
+
+        check_relative_path(next_records_url, prefix="/services/data/", what="nextRecordsUrl")
 
         def send(sf: Salesforce) -> dict[str, Any]:
             return dict(sf.query_more(next_records_url, identifier_is_url=True))
