@@ -890,7 +890,7 @@ def test_a_redirect_is_not_followed_and_points_at_base_url(
         responses.GET,
         f"{REC}/customer/eid:{CUSTOMER_EID}",
         status=302,
-        headers={"Location": "https://login.salesforce.com/"},
+        headers={"Location": "https://login.example/"},
     )
     with pytest.raises(AuthOrConfig, match=r"redirected GET customer .* \(HTTP 302\).*base_url"):
         client.get("customer", CUSTOMER_EID)
