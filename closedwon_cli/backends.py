@@ -12,8 +12,9 @@ import contextlib
 import datetime as dt
 import functools
 import json
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
 
 #: The Fail state every failed deal ends in, after its DLQ message was sent (statemachine/).
 DEAL_FAILED_ERROR = "DealSyncFailed"
+#: The operator's own Salesforce session for backfill (``sf org display --json``).
+OPERATOR_INSTANCE_URL = "SALESFORCE_INSTANCE_URL"
+OPERATOR_ACCESS_TOKEN = "SALESFORCE_ACCESS_TOKEN"
 CLIENT_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 10}, user_agent_extra="closedwon-cli"
 )
@@ -332,8 +336,10 @@ class CloudBackend:
         *,
         config_path: Path | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         self._resources = resources
+        self.environ = dict(os.environ if environ is None else environ)
         self.session = session
         self.config_path = config_path
         self.sleep = sleep
@@ -410,46 +416,29 @@ class CloudBackend:
         return None
 
     # ------------------------------------------------------------------ Salesforce
-    def salesforce_secret_arn(self) -> str:
-        """The LoadDeal function's ``SALESFORCE_SECRET_ARN`` (the secret the product itself uses)."""
-        stack = self.resources.stack_name
-        cfn = self.client("cloudformation")
-        function = self._call(
-            "finding the LoadDeal function",
-            lambda: cfn.describe_stack_resource(
-                StackName=stack, LogicalResourceId="LoadDealFunction"
-            )["StackResourceDetail"]["PhysicalResourceId"],
-        )
-        config = self._call(
-            f"reading the configuration of {function}",
-            lambda: self.client("lambda").get_function_configuration(FunctionName=function),
-        )
-        arn = ((config.get("Environment") or {}).get("Variables") or {}).get(
-            "SALESFORCE_SECRET_ARN"
-        )
-        if not arn:
-            raise CliError(f"function {function} has no SALESFORCE_SECRET_ARN variable")
-        return str(arn)
-
     def salesforce(self) -> SalesforceConnection:
+        """The operator's own Salesforce session (``SALESFORCE_INSTANCE_URL`` and
+        ``SALESFORCE_ACCESS_TOKEN``); the integration's secret is never read here."""
         if self._salesforce is None:
-            from pydantic import ValidationError
+            from closedwon.errors import AuthOrConfig
+            from closedwon.salesforce import OperatorSession
 
-            from closedwon.salesforce import SalesforceConnection, SalesforceSettings
-
-            arn = self.salesforce_secret_arn()
-            secret = self._call(
-                f"reading secret {arn}",
-                lambda: self.client("secretsmanager").get_secret_value(SecretId=arn),
-            )
-            try:
-                settings = SalesforceSettings.model_validate_json(secret.get("SecretString") or "")
-            except ValidationError as exc:
-                keys = ", ".join(".".join(str(p) for p in e["loc"]) or "?" for e in exc.errors())
+            instance_url = self.environ.get(OPERATOR_INSTANCE_URL, "")
+            token = self.environ.get(OPERATOR_ACCESS_TOKEN, "")
+            if not instance_url or not token:
                 raise CliError(
-                    f"secret {arn} is not Salesforce JWT credentials (check: {keys})"
-                ) from None
-            self._salesforce = SalesforceConnection(settings)
+                    f"backfill reads Salesforce with your own login: run `sf org display "
+                    f"--target-org <alias> --json` and export {OPERATOR_INSTANCE_URL} (instanceUrl) "
+                    f"and {OPERATOR_ACCESS_TOKEN} (accessToken)"
+                )
+            try:
+                self._salesforce = OperatorSession(
+                    instance_url,
+                    token,
+                    api_version=self.mapping_config().salesforce.api_version,
+                )
+            except AuthOrConfig as exc:
+                raise CliError(str(exc)) from None
         return self._salesforce
 
     # ------------------------------------------------------------------ Step Functions
@@ -644,10 +633,21 @@ class OfflineBackend(CloudBackend):
             STACK, stack.outputs, stack.resolver.parameter_values()
         )
 
-    def salesforce_secret_arn(self) -> str:
-        self.resources  # noqa: B018 - starts the stack
-        assert self.stack is not None
-        return self.stack.resolver.parameter_values()["SalesforceSecretArn"]
+    def salesforce(self) -> SalesforceConnection:
+        """The offline org's own login (a throw-away key of the offline stack, on loopback)."""
+        if self._salesforce is None:
+            from closedwon.egress import salesforce_policy
+            from closedwon.salesforce import SalesforceConnection, SalesforceSettings
+
+            self.resources  # noqa: B018 - starts the stack
+            assert self.stack is not None
+            arn = self.stack.resolver.parameter_values()["SalesforceSecretArn"]
+            secret = self.client("secretsmanager").get_secret_value(SecretId=arn)
+            self._salesforce = SalesforceConnection(
+                SalesforceSettings.model_validate_json(secret["SecretString"]),
+                egress=salesforce_policy(offline_loopback=True),
+            )
+        return self._salesforce
 
     def describe(self, arn: str) -> Execution:
         execution = super().describe(arn)

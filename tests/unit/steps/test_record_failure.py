@@ -221,7 +221,9 @@ def test_given_no_coordination_when_recorded_then_nothing_is_released(
     assert message["salesforceStatusWritten"] is True
 
 
-@pytest.mark.parametrize("reason", ["event: detail-type is missing", "event: source is another org"])
+@pytest.mark.parametrize(
+    "reason", ["event: detail-type is missing", "event: source is another org"]
+)
 def test_given_an_event_load_deal_rejected_when_recorded_then_salesforce_is_not_touched(
     deps: FakeDeps, platform_event: dict[str, Any], reason: str
 ) -> None:
@@ -243,7 +245,9 @@ def test_given_an_error_quoting_contact_details_when_recorded_then_salesforce_ge
     )
     message = message_of(
         record_failure.run(
-            failure("RejectedByNetSuite", detail, input_event=platform_event, step="UpsertContacts"),
+            failure(
+                "RejectedByNetSuite", detail, input_event=platform_event, step="UpsertContacts"
+            ),
             deps,
         )
     )

@@ -22,7 +22,7 @@ from closedwon.salesforce.settings import SalesforceSettings
 
 T = TypeVar("T")
 
-__all__ = ["SalesforceConnection", "raise_for_subresponse"]
+__all__ = ["OperatorSession", "SalesforceConnection", "raise_for_subresponse"]
 
 
 class SalesforceConnection:
@@ -108,3 +108,41 @@ class SalesforceConnection:
             page = self.query_more(str(page["nextRecordsUrl"]), what=what)
             records.extend(page.get("records") or [])
         return records
+
+
+class OperatorSession(SalesforceConnection):
+    """A connection over a session a person logged in to with their own Salesforce user (e.g.
+    ``sf org display --json``: ``instanceUrl``, ``accessToken``), for the operator CLI: the
+    integration's private key never leaves the stack. It cannot log in again: an expired session
+    is AuthOrConfig asking for a fresh login.
+    """
+
+    def __init__(
+        self,
+        instance_url: str,
+        access_token: str,
+        *,
+        api_version: str,
+        egress: EgressPolicy | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.egress = egress or salesforce_policy()
+        self.instance_url = self.egress.check(instance_url, what="Salesforce instance URL")
+        self.api_version = api_version
+        self._access_token = access_token
+        self.session = session or requests.Session()
+        self._client = None
+        self._lock = threading.Lock()
+        self.api_calls = 0
+
+    def _connect(self) -> Salesforce:
+        with self._lock:
+            if self._client is None:
+                self._client = Salesforce(
+                    instance_url=self.instance_url,
+                    session_id=self._access_token,
+                    version=self.api_version,
+                    session=self.session,
+                    object_pairs_hook=dict,
+                )
+            return self._client
