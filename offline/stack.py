@@ -31,6 +31,7 @@ from moto import mock_aws
 from moto.events.models import EventPattern
 
 from offline import journal
+from offline.corpus import INTEGRATION_USER_ID
 from offline.lambda_seam import LambdaRegistry
 from offline.netsuite_double import AuthConfig, Behaviour, FaultConfig, NetSuiteDouble
 from offline.netsuite_double.process import NetSuiteDoubleProcess
@@ -200,6 +201,7 @@ class OfflineStack:
             "SalesforceSecretArn": sf_secret,
             "NetSuiteSecretArn": ns_secret,
             "RunbookBaseUrl": (ROOT / "docs" / "runbook.md").as_uri(),
+            "IntegrationUserId": INTEGRATION_USER_ID,
             **self.options.parameters,
         }
         self._create_resources(parameters)

@@ -43,6 +43,10 @@ class Settings(BaseModel):
     mapping_config_path: Path | None = Field(None, alias="MAPPING_CONFIG_PATH")
     #: The explicit local flag that allows running without the coordination table.
     uncoordinated: bool = Field(False, alias="CLOSEDWON_UNCOORDINATED")
+    #: The integration user's id (template parameter IntegrationUserId): CDC loop protection.
+    salesforce_integration_user_id: str | None = Field(
+        None, alias="SALESFORCE_INTEGRATION_USER_ID", min_length=15, max_length=18
+    )
     #: Domains the clients may address besides NetSuite's and Salesforce's (closedwon.egress).
     egress_extra_domains: tuple[str, ...] = Field((), alias="EGRESS_EXTRA_DOMAINS")
     #: Plain http and loopback hosts for the offline doubles; template.yaml never sets it.

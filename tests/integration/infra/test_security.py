@@ -136,3 +136,16 @@ def test_no_map_iteration_copies_the_deal(asl: dict[str, Any]) -> None:
     """The deal lives in the deal bucket; a state carries only its reference (closedwon.deal_store)."""
     selector = asl["States"]["Packages"]["ItemSelector"]
     assert "deal.$" not in selector and selector["dealRef.$"] == "$.dealRef"
+
+
+def test_change_data_capture_cannot_deploy_without_the_integration_user(
+    template: dict[str, Any],
+) -> None:
+    """CloudFormation template Rules (AWS CloudFormation User Guide, "Rules syntax") refuse the
+    stack before any resource is made; LoadDeal also fails closed without the id."""
+    rule = template["Rules"]["ChangeDataCaptureNeedsTheIntegrationUser"]
+    assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "TriggerMode"}, "ChangeDataCapture"]}
+    (assertion,) = rule["Assertions"]
+    assert assertion["Assert"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "IntegrationUserId"}, ""]}]}
+    load_deal = template["Resources"]["LoadDealFunction"]["Properties"]["Environment"]["Variables"]
+    assert load_deal["SALESFORCE_INTEGRATION_USER_ID"] == {"Ref": "IntegrationUserId"}

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from closedwon.errors import DealBusy, InvalidEvent
+from closedwon.errors import AuthOrConfig, DealBusy, InvalidEvent
 from closedwon.steps import load_deal
 from tests.fakes.deps import FakeDeps, settings
 from tests.unit.steps.conftest import EXECUTION, OPPORTUNITY
@@ -104,3 +104,12 @@ def test_given_a_cdc_event_when_loaded_then_the_state_keeps_its_header_not_its_f
     payload = state["input"]["detail"]["payload"]
     assert payload["ChangeEventHeader"]["recordIds"] == [OPPORTUNITY]
     assert "StageName" not in payload and "LastModifiedDate" not in payload
+
+
+def test_given_a_cdc_event_and_no_integration_user_when_loaded_then_it_fails_closed(
+    deps: FakeDeps, cdc_event: dict[str, Any]
+) -> None:
+    deps.settings = settings(SALESFORCE_INTEGRATION_USER_ID=None)
+    with pytest.raises(AuthOrConfig, match="IntegrationUserId"):
+        run(deps, cdc_event)
+    assert deps.salesforce.reads == []
