@@ -149,3 +149,19 @@ def test_change_data_capture_cannot_deploy_without_the_integration_user(
     assert assertion["Assert"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "IntegrationUserId"}, ""]}]}
     load_deal = template["Resources"]["LoadDealFunction"]["Properties"]["Environment"]["Variables"]
     assert load_deal["SALESFORCE_INTEGRATION_USER_ID"] == {"Ref": "IntegrationUserId"}
+
+
+def test_every_log_group_is_encrypted_with_the_stack_key_logs_may_use(
+    template: dict[str, Any],
+) -> None:
+    """Amazon CloudWatch Logs User Guide, "Encrypt log data in CloudWatch Logs using AWS KMS": the
+    key policy lets logs.<region>.amazonaws.com use the key for this account's log groups."""
+    for name in resources_of_type(template, "AWS::Logs::LogGroup"):
+        assert props(template, name)["KmsKeyId"] == KEY_ARN, name
+    (logs,) = [
+        s
+        for s in props(template, "StackKey")["KeyPolicy"]["Statement"]
+        if render(s["Principal"].get("Service", "")).startswith("logs.")
+    ]
+    context = render(logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"])
+    assert context.endswith(":${AWS::AccountId}:log-group:*")
