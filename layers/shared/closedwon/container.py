@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from closedwon.certificates import report_days_left
 from closedwon.config import MappingConfig, SalesforceConfig, load_mapping_config
 from closedwon.coordination import DealLease, NetSuiteSemaphore
 from closedwon.deal_store import DealStore
@@ -199,6 +200,7 @@ class Container:
         if built is None or built[0] != secret.version:
             built = (secret.version, build(secret.value))
             self._built[member] = built
+            report_days_left(member, secret.value)
         return built[1]
 
     def _build_salesforce(self, secret: dict[str, Any]) -> SalesforceApi:

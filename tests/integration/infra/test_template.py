@@ -51,6 +51,7 @@ ALARM_ANCHORS = {
     "ExecutionsTimedOutAlarm": "executions-timed-out",
     "NetSuiteThrottlingAlarm": "netsuite-throttling",
     "LambdaErrorsAlarm": "lambda-errors",
+    "CertificateExpiresSoonAlarm": "certificate-expires-soon",
 }
 
 
