@@ -29,7 +29,7 @@ OPPORTUNITY_KEY_PREFIX = "006"
 NOT_WRITTEN_FOR_REJECTED_EVENT = "not written: LoadDeal rejected the event itself"
 _ARN = re.compile(r"arn:aws[a-z-]*:[^\s\"'(),]+")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"\+?\d[\d ().-]{6,}\d")
+_PHONE = re.compile(r"(?<![\w.])\+?\d[\d ().-]{6,}\d(?![\w])")
 #: A run of digits and separators is taken for a phone number from this many digits (a date has 8).
 _PHONE_DIGITS = 9
 
@@ -105,10 +105,13 @@ def redacted(text: str) -> str:
     """
     text = _ARN.sub("[arn]", text)
     text = _EMAIL.sub("[e-mail]", text)
-    return _PHONE.sub(
-        lambda m: "[phone]" if sum(c.isdigit() for c in m.group()) >= _PHONE_DIGITS else m.group(),
-        text,
-    )
+    return _PHONE.sub(lambda m: "[phone]" if _looks_like_phone(m.group()) else m.group(), text)
+
+
+def _looks_like_phone(run: str) -> bool:
+    """Enough digits, written as a number to dial (``+`` or separators), not a plain quantity."""
+    digits = sum(c.isdigit() for c in run)
+    return digits >= _PHONE_DIGITS and (run.startswith("+") or not run.isdigit())
 
 
 def _release_lease(deps: Deps, opportunity_id: str | None, execution_id: str) -> None:
