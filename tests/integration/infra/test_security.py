@@ -54,6 +54,7 @@ def test_the_stack_key_rotates_and_encrypts_every_store_of_deal_data(
         }
     for topic in resources_of_type(template, "AWS::SNS::Topic"):
         assert props(template, topic)["KmsMasterKeyId"] == KEY
+    assert template["Globals"]["Function"]["KmsKeyArn"] == KEY_ARN  # function environments
 
 
 def test_every_queue_denies_requests_without_tls(template: dict[str, Any]) -> None:
