@@ -1,5 +1,5 @@
 """CertificateDaysLeft: days until the notAfter of the certificate a secret carries (RFC 5280
-§4.1.2.5, the validity period), reported so an alarm fires before logins start failing."""
+section 4.1.2.5, the validity period), reported so an alarm fires before logins start failing."""
 
 from __future__ import annotations
 
