@@ -144,6 +144,11 @@ class SalesforceDouble:
                 raise KeyError(f"{sobject} {record_id}")
             return copy.deepcopy(rec)
 
+    def replace_certificate(self, public_key_pem: str) -> None:
+        """The connected app now checks JWT signatures against this key only (a rotation)."""
+        with self._api.lock:
+            self._auth.public_key_pem = public_key_pem
+
     def expire_sessions(self) -> None:
         """Every issued access token becomes invalid (401 INVALID_SESSION_ID)."""
         with self._api.lock:
