@@ -136,3 +136,11 @@ def won_opportunities_query(
         soql += " AND CloseDate <= {:literal}"
         args.append(until)
     return format_soql(soql + " ORDER BY CloseDate, Id", *args)
+
+
+def sellable_products_query() -> str:
+    """`closedwon check`: the product codes of active products that carry a CPQ charge type."""
+    return (
+        "SELECT Id, ProductCode FROM Product2 "
+        "WHERE IsActive = true AND SBQQ__ChargeType__c != null ORDER BY ProductCode"
+    )
