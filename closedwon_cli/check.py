@@ -21,12 +21,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from closedwon.config import MappingConfig
 from closedwon.container import Container
 from closedwon.errors import SyncError
-from closedwon.salesforce import soql
+from closedwon.salesforce import SalesforceConnection, soql
+
+if TYPE_CHECKING:
+    from simple_salesforce.api import Salesforce
 
 #: The objects the product reads, and the fields of each (the SOQL of closedwon.salesforce.soql).
 _RELATIONSHIPS = {
@@ -97,6 +100,16 @@ def _guarded(name: str, fix: str, calls: list[str], body: Callable[[], Check]) -
         return Check(name, False, f"{type(exc).__name__}: {exc}", fix, calls)
 
 
+def _describe(connection: SalesforceConnection, sobject: str) -> dict[str, Any]:
+    """``GET sobjects/<sobject>/describe``: the fields the integration user can read."""
+
+    def send(sf: Salesforce) -> Any:
+        return sf.restful(f"sobjects/{sobject}/describe", method="GET")
+
+    answer = connection.call(send, what=f"describe {sobject}")
+    return answer if isinstance(answer, dict) else {}
+
+
 def check_salesforce_fields(container: Container, config: MappingConfig) -> Check:
     """Every read field readable and every write-back field updateable (describe calls)."""
     reads, writes = read_fields(config), written_fields(config)
@@ -105,11 +118,8 @@ def check_salesforce_fields(container: Container, config: MappingConfig) -> Chec
     calls = []
     for obj in sorted(set(reads) | set(writes)):
         calls.append(f"GET /services/data/v{config.salesforce.api_version}/sobjects/{obj}/describe")
-        described = connection.call(
-            lambda sf, o=obj: sf.restful(f"sobjects/{o}/describe", method="GET"),
-            what=f"describe {obj}",
-        )
-        fields = {f["name"].lower(): f for f in (described or {}).get("fields") or []}
+        described = _describe(connection, obj)
+        fields = {f["name"].lower(): f for f in described.get("fields") or []}
         for name in sorted(reads.get(obj, set())):
             if name.lower() not in fields:
                 problems.append(f"{obj}.{name} is missing or not readable")
@@ -215,10 +225,14 @@ def run_checks(container: Container, cap: int) -> list[Check]:
     results += [sf, ns]
     if sf.ok:
         results.append(
-            _guarded("salesforce-fields", "", [], lambda: check_salesforce_fields(container, config))
+            _guarded(
+                "salesforce-fields", "", [], lambda: check_salesforce_fields(container, config)
+            )
         )
     if ns.ok:
-        results.append(_guarded("netsuite-ids", "", [], lambda: check_netsuite_ids(container, config)))
+        results.append(
+            _guarded("netsuite-ids", "", [], lambda: check_netsuite_ids(container, config))
+        )
         results.append(_guarded("concurrency", "", [], lambda: check_concurrency(container, cap)))
     if sf.ok and ns.ok:
         results.append(_guarded("items", "", [], lambda: check_items(container)))

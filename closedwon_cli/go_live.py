@@ -13,7 +13,9 @@ from closedwon_cli.errors import CliError
 from closedwon_cli.pacing import StopSignal
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> list[argparse.ArgumentParser]:
+def add_parsers(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> list[argparse.ArgumentParser]:
     """The ``check`` and ``preview`` subcommands (main.py adds the target options)."""
     check = sub.add_parser(
         "check",
@@ -57,7 +59,11 @@ def cmd_preview(
     try:
         document = preview(product_container(backend), to_18(args.opportunity_id))
     except InvalidDeal as exc:
-        document = {"opportunityId": to_18(args.opportunity_id), "status": "Invalid", "error": str(exc)}
+        document = {
+            "opportunityId": to_18(args.opportunity_id),
+            "status": "Invalid",
+            "error": str(exc),
+        }
     if args.json:
         render.emit_json(document, out)
     else:

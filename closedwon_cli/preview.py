@@ -47,7 +47,9 @@ def differs(sent: Any, held: Any) -> bool:
             return True
         return any(differs(a, b) for a, b in zip(sent, items, strict=True))
     if isinstance(held, dict) and "id" in held:
-        return str(sent) != str(held["id"])  # an enum or a reference NetSuite answers as {id, refName}
+        return str(sent) != str(
+            held["id"]
+        )  # an enum or a reference NetSuite answers as {id, refName}
     if isinstance(sent, (int, float, Decimal)) and not isinstance(sent, bool):
         try:
             return Decimal(str(sent)) != Decimal(str(held))
@@ -82,12 +84,18 @@ def preview(container: Container, opportunity_id: str) -> dict[str, Any]:
 
     records: list[PlannedRecord] = []
     customer, customer_id = _plan(
-        container, "customer", mapping.customer_eid(deal), mapping.customer(deal, config), upsert=True
+        container,
+        "customer",
+        mapping.customer_eid(deal),
+        mapping.customer(deal, config),
+        upsert=True,
     )
     records.append(customer)
     for person in deal.contacts:
         body = mapping.contact(person, customer_id, config)
-        records.append(_plan(container, "contact", mapping.contact_eid(person), body, upsert=True)[0])
+        records.append(
+            _plan(container, "contact", mapping.contact_eid(person), body, upsert=True)[0]
+        )
     account, account_id = _plan(
         container,
         "billingAccount",

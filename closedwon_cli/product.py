@@ -48,13 +48,13 @@ def _function_environment(backend: CloudBackend) -> dict[str, Any]:
     """The LoadDeal function's environment variables (the settings the product runs with)."""
     stack = backend.resources.stack_name
     cfn = backend.client("cloudformation")
-    function = backend._call(  # noqa: SLF001 - the backend's own error wrapping
+    function = backend._call(
         "finding the LoadDeal function",
         lambda: cfn.describe_stack_resource(StackName=stack, LogicalResourceId="LoadDealFunction")[
             "StackResourceDetail"
         ]["PhysicalResourceId"],
     )
-    config = backend._call(  # noqa: SLF001
+    config = backend._call(
         f"reading the configuration of {function}",
         lambda: backend.client("lambda").get_function_configuration(FunctionName=function),
     )

@@ -46,8 +46,9 @@ def describe(obj: SObject, version: str, access: dict[str, dict[str, Any]]) -> d
             {
                 "name": name,
                 "label": meta.label if meta else name,
-                "type": "reference" if value_type == "id" and name != "Id" else
-                _DESCRIBE_TYPES.get(value_type, "string"),
+                "type": "reference"
+                if value_type == "id" and name != "Id"
+                else _DESCRIBE_TYPES.get(value_type, "string"),
                 "custom": name.endswith("__c"),
                 "length": meta.length if meta and meta.length else 0,
                 "updateable": name != "Id" and bool(rules.get("updateable", True)),

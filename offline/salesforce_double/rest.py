@@ -18,9 +18,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from .auth import Authenticator
+from .describe import describe
 from .errors import ApiError, not_found
 from .faults import SalesforceFaults
-from .describe import describe
 from .org import Org, Transaction, is_id
 from .query import QueryEngine
 

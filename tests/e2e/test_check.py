@@ -15,7 +15,9 @@ from offline.stack import DEFAULT_CONFIG, DEFAULT_ORG, DEFAULT_SEED
 pytestmark = pytest.mark.e2e
 
 
-def run_check(tmp_path: Path, capsys: Any, *extra: str, **files: dict[str, Any]) -> tuple[int, dict]:
+def run_check(
+    tmp_path: Path, capsys: Any, *extra: str, **files: dict[str, Any]
+) -> tuple[int, dict]:
     """`closedwon --offline STATE check --json`, with any of org/seed/config replaced."""
     args = ["--offline", str(tmp_path / "state")]
     for flag, name in (("--org", "org"), ("--netsuite-seed", "seed"), ("--config", "config")):
