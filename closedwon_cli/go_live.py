@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import IO
 
 from closedwon.events import is_salesforce_id, to_18
@@ -25,7 +26,7 @@ def add_parsers(
         "preview", help="what a sync of one deal would send to NetSuite (writes nothing)"
     )
     preview.add_argument("opportunity_id", metavar="OPPORTUNITY_ID")
-    return [check, preview]
+    return [check, preview, add_link_parser(sub)]
 
 
 def cmd_check(
@@ -84,3 +85,61 @@ def cmd_preview(
             rounding = document["rounding"]
             out.write(f"\nrounding: {rounding['delta']} {rounding['currency']}\n")
     return 1 if document["status"] == "Invalid" else 0
+
+
+def add_link_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
+    """``link customers [--out FILE] [--apply FILE]``."""
+    link = sub.add_parser(
+        "link",
+        help="pair accounts with existing NetSuite customers before go-live (review CSV, apply)",
+    )
+    link.add_argument("what", choices=("customers",), help="what to link")
+    link.add_argument(
+        "--out", type=Path, metavar="FILE", help="write the proposals here (default: stdout)"
+    )
+    link.add_argument("--apply", type=Path, metavar="FILE", help="link the reviewed rows of FILE")
+    return link
+
+
+def cmd_link(
+    backend: Backend, args: argparse.Namespace, out: IO[str], err: IO[str], stop: StopSignal
+) -> int:
+    """Propose (a CSV) or apply a reviewed CSV; exit 1 when a row was refused."""
+    from closedwon_cli import link
+    from closedwon_cli.product import product_container
+
+    container = product_container(backend)
+    if args.apply is None:
+        proposals = link.propose(container)
+        if args.out is not None:
+            with args.out.open("w", newline="", encoding="utf-8") as handle:
+                link.write_csv(proposals, handle)
+            err.write(f"{len(proposals)} proposals written to {args.out}\n")
+        else:
+            link.write_csv(proposals, out)
+        return 0
+    rows = link.read_csv(args.apply)
+    problems: list[str] = []
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if args.progress != "none":
+            err.write(f"\rlinking {done}/{len(rows)}")
+
+    summary = link.apply(container, rows, on_row=tick, problems=problems)
+    if rows and args.progress != "none":
+        err.write("\n")
+    if args.json:
+        render.emit_json({**summary.to_json(), "problems": problems}, out)
+    else:
+        out.write(
+            f"linked {summary.linked}, already linked {summary.already}, "
+            f"ambiguous (not applied) {summary.ambiguous}, refused {summary.refused}\n"
+        )
+        for problem in problems:
+            out.write(f"  {problem}\n")
+    return 1 if problems else 0

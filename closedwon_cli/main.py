@@ -373,6 +373,7 @@ COMMANDS = {
     "status": cmd_status,
     "check": go_live.cmd_check,
     "preview": go_live.cmd_preview,
+    "link": go_live.cmd_link,
 }
 
 
