@@ -49,8 +49,17 @@ def seed_with(tmp_path: Path, *customers: dict[str, Any]) -> Path:
 
 def link(tmp_path: Path, seed: Path, *args: str) -> int:
     return main(
-        ["--offline", str(tmp_path / "state"), "--netsuite-seed", str(seed), "--progress", "none"]
-        + ["link", "customers", *args]
+        [
+            "--offline",
+            str(tmp_path / "state"),
+            "--netsuite-seed",
+            str(seed),
+            "--progress",
+            "none",
+            "link",
+            "customers",
+            *args,
+        ]
     )
 
 
