@@ -2,7 +2,7 @@
 
 moto's executing Step Functions interpreter invokes Lambda tasks through
 ``LambdaFunction._invoke_lambda(self, event) -> (payload, errored, logs)`` (a private API, pinned
-by the exact moto version in requirements-dev.txt and guarded by tests/offline/test_seam_canary.py).
+by the exact moto version in requirements-dev.txt and guarded by tests/integration/test_seam_canary.py).
 We import the function's ``app.py`` from its CodeUri, call its handler with a Lambda-like context,
 and on an exception return Lambda's error payload so ``errorType`` becomes the ASL error name.
 

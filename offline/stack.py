@@ -329,7 +329,7 @@ class OfflineStack:
         that was a third of the bench process's CPU, all of it harness, none of it product. Parse
         once and hand each execution its own copy (the tree holds per-execution state such
         as retry counters); cache parsed paths; keep one client per (region, service).
-        Guarded by tests/offline/test_seam_canary.py.
+        Guarded by tests/integration/test_seam_canary.py.
         """
         import functools
         import pickle

@@ -1,4 +1,4 @@
-"""The bad-input corpus: every kind of malformed event or invalid deal, end to end (issue 4 §6–§7).
+"""The bad-input corpus: every kind of malformed event or invalid deal, end to end (docs/reference/salesforce.md §7, docs/mapping.md §2).
 
 Each case is one small org spec (built with :class:`OrgBuilder`) plus the event that points at it,
 run through the offline stack the way the cloud would (rule pattern → state machine → handlers).

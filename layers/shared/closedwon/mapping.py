@@ -1,9 +1,9 @@
-"""Deal → NetSuite payloads (MAPPING.md §4). Pure functions: no I/O, no clients.
+"""Deal → NetSuite payloads (docs/mapping.md §4). Pure functions: no I/O, no clients.
 
 Every NetSuite field name the product writes is in this module. Ids that are NetSuite setup
 (subsidiary, currency, terms, billing schedule, price plan type, pricing option, line types) come
 from the mapping config. Enum values are sent as bare strings, as in Oracle's SuiteBilling
-tutorials (reference/netsuite.md §1.5, DEVREL-1).
+tutorials (docs/reference/netsuite.md §1.5, DEVREL-1).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def ref(internal_id: str) -> dict[str, str]:
     return {"id": internal_id}
 
 
-# -- external ids (§4 table) ----------------------------------------------------------------------
+# -- external ids (docs/mapping.md §4 table) ------------------------------------------------------
 
 
 def customer_eid(deal: Deal) -> str:

@@ -1,4 +1,4 @@
-"""Read one deal from Salesforce in ONE API call (a composite request with the two §8 queries)."""
+"""Read one deal from Salesforce in ONE API call (a composite request with the two queries of docs/reference/salesforce.md §8)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every SOQL statement the product issues (reference/salesforce.md §8).
+"""Every SOQL statement the product issues (docs/reference/salesforce.md §8).
 
 Values are always bound with ``format_soql`` (never string concatenation), so an id that looks
 like an injection attempt is just a value that matches nothing.

@@ -1,4 +1,4 @@
-"""CreateSubscription (per package): create once, then optionally activate (§4.8, §4.9).
+"""CreateSubscription (per package): create once, then optionally activate (docs/mapping.md §4.8, §4.9).
 
 A subscription that already exists is left as it is (its customer, currency and subsidiary are
 immutable in NetSuite, and a replay must not change a live contract). Activation is completed on
@@ -63,7 +63,7 @@ def run(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
 
 
 def activate(deal: Deal, package: Package, subscription_id: str, deps: Deps) -> str:
-    """Lines -> PENDING_ACTIVATION, then one ACTIVATE change order (reference/netsuite.md §5.10 ❓)."""
+    """Lines -> PENDING_ACTIVATION, then one ACTIVATE change order (docs/reference/netsuite.md §5.10 ❓)."""
     client = deps.netsuite
     record = client.get_by_id("subscription", subscription_id, expand=True) or {}
     lines = mapping.subscription_lines(record)

@@ -1,4 +1,4 @@
-"""UpsertBillingAccount: create-if-absent SF-BA-<AccountId>-<CUR>, never modified (§4.3)."""
+"""UpsertBillingAccount: create-if-absent SF-BA-<AccountId>-<CUR>, never modified (docs/mapping.md §4.3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""UpsertContacts: one PUT eid:SF-<ContactId> per contact, primary first (MAPPING.md §4.2)."""
+"""UpsertContacts: one PUT eid:SF-<ContactId> per contact, primary first (docs/mapping.md §4.2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""UpsertCustomer: PUT eid:SF-<AccountId> with the address book replaced (MAPPING.md §4.1)."""
+"""UpsertCustomer: PUT eid:SF-<AccountId> with the address book replaced (docs/mapping.md §4.1)."""
 
 from __future__ import annotations
 
