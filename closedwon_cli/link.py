@@ -1,5 +1,5 @@
 """``closedwon link customers``: pair Salesforce accounts with the NetSuite customers they already
-are, before go-live, so the first sync updates them instead of creating a duplicate (§8.1).
+are, before go-live, so the first sync updates them instead of creating a duplicate (docs/go-live.md step 2).
 
 Proposing writes a review CSV ``accountId,accountName,netsuiteId,companyName,rule``: rule
 ``name+country`` (same companyName, case- and space-insensitive, and the same billing country),

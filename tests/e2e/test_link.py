@@ -1,5 +1,5 @@
 """`closedwon link customers` against the offline stack, with a NetSuite seed holding existing
-customers (MAPPING.md §8.1): propose, review, apply, run again."""
+customers (docs/go-live.md step 2): propose, review, apply, run again."""
 
 from __future__ import annotations
 

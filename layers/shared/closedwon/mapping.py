@@ -437,7 +437,7 @@ REPLACED_SUBLISTS = {
 }
 
 
-#: `closedwon link customers`: the customers no Salesforce record has claimed yet (§8.1).
+#: `closedwon link customers`: the customers no Salesforce record has claimed yet (docs/go-live.md).
 UNLINKED_CUSTOMERS_QUERY = (
     "SELECT id, companyname, email FROM customer WHERE externalid IS NULL ORDER BY id"
 )
