@@ -528,3 +528,31 @@ def change_event(
             }
         },
     }
+
+
+def existing_customer(
+    customer_id: str,
+    company_name: str,
+    *,
+    currency: str = "1",
+    subsidiary: str = "1",
+    terms: str | None = None,
+    email: str | None = None,
+    external_id: str | None = None,
+) -> dict[str, Any]:
+    """A NetSuite customer made before go-live (by finance, not by the product), for a seed's
+    ``customer`` list: its own primary currency, subsidiary, terms and e-mail, no externalId."""
+    record: dict[str, Any] = {
+        "id": customer_id,
+        "companyName": company_name,
+        "isPerson": False,
+        "subsidiary": {"id": subsidiary},
+        "currency": {"id": currency},
+    }
+    if terms:
+        record["terms"] = {"id": terms}
+    if email:
+        record["email"] = email
+    if external_id:
+        record["externalId"] = external_id
+    return record

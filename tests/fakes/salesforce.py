@@ -23,11 +23,17 @@ class FakeSalesforce:
         #: When set, every call raises it (Salesforce down, a refused login...).
         self.down: SyncError | None = None
 
-    def read_deal(self, opportunity_id: str, *, multi_currency: bool) -> dict[str, Any]:
+    def read_deal(
+        self,
+        opportunity_id: str,
+        *,
+        multi_currency: bool,
+        netsuite_id_fields: tuple[str, str] | None = None,
+    ) -> dict[str, Any]:
         if self.down is not None:
             raise self.down
         self.reads.append(opportunity_id)
-        return deal_source(self.snapshot, opportunity_id)
+        return deal_source(self.snapshot, opportunity_id, netsuite_id_fields)
 
     def write(self, records: list[dict[str, Any]], *, what: str) -> list[str]:
         if self.down is not None:

@@ -100,6 +100,17 @@ class DateWindow(_Strict):
         return self
 
 
+class CreateOnlyFields(_Strict):
+    """NetSuite fields written only when the product creates the record (docs/mapping.md §8.2).
+
+    An existing record keeps what finance set: its primary currency, subsidiary, terms and e-mail
+    by default. A name listed here that the product does not write is simply never sent.
+    """
+
+    customer: tuple[str, ...] = ("subsidiary", "currency", "terms", "email")
+    contact: tuple[str, ...] = ("subsidiary",)
+
+
 class NetSuiteConfig(_Strict):
     subsidiary_id: str = "1"
     billing_schedule_id: str = "1"
@@ -122,6 +133,7 @@ class NetSuiteConfig(_Strict):
     auto_renewal: bool = False
     activate_subscriptions: bool = False
     field_limits: FieldLimits = FieldLimits()
+    create_only: CreateOnlyFields = CreateOnlyFields()
     #: Packages one sync can carry: their results travel in the Step Functions state (256 KB).
     #: A quote with more is invalid (split it) rather than failing after partial writes.
     max_packages_per_deal: PositiveInt = 200

@@ -41,11 +41,22 @@ class SalesforceApi:
     def __init__(self, connection: SalesforceConnection) -> None:
         self.connection = connection
 
-    def read_deal(self, opportunity_id: str, *, multi_currency: bool) -> dict[str, Any]:
+    def read_deal(
+        self,
+        opportunity_id: str,
+        *,
+        multi_currency: bool,
+        netsuite_id_fields: tuple[str, str] | None = None,
+    ) -> dict[str, Any]:
         """The opportunity, its contacts and its primary quote's lines (one API call)."""
         from closedwon.salesforce import read_deal
 
-        return read_deal(self.connection, opportunity_id, multi_currency=multi_currency)
+        return read_deal(
+            self.connection,
+            opportunity_id,
+            multi_currency=multi_currency,
+            netsuite_id_fields=netsuite_id_fields,
+        )
 
     def write(self, records: list[dict[str, Any]], *, what: str) -> list[str]:
         """Update records, Opportunity first; the problems of the other records."""

@@ -12,16 +12,27 @@ from closedwon.salesforce.errors import raise_for_subresponse
 
 
 def read_deal(
-    conn: SalesforceConnection, opportunity_id: str, *, multi_currency: bool
+    conn: SalesforceConnection,
+    opportunity_id: str,
+    *,
+    multi_currency: bool,
+    netsuite_id_fields: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     """Return ``{"opportunity": {...}, "lines": [...]}`` with relationship fields nested.
+
+    ``netsuite_id_fields`` (Account field, Contact field) holding NetSuite ids are read as well.
 
     Child results that Salesforce pages (very large quotes or contact-role lists) are followed with
     ``query_more``, one extra call per page; a normal deal costs exactly one API call.
     """
     version = conn.settings.api_version
     queries = {
-        "opportunity": soql.opportunity_query(opportunity_id, multi_currency=multi_currency),
+        "opportunity": soql.opportunity_query(
+            opportunity_id,
+            multi_currency=multi_currency,
+            account_id_field=netsuite_id_fields[0] if netsuite_id_fields else None,
+            contact_id_field=netsuite_id_fields[1] if netsuite_id_fields else None,
+        ),
         "lines": soql.quote_lines_query(opportunity_id, multi_currency=multi_currency),
     }
     request = {

@@ -74,19 +74,40 @@ QUOTE_LINE_FIELDS = (
 )
 
 
+_FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
 def _with_currency(fields: tuple[str, ...], multi_currency: bool) -> tuple[str, ...]:
     return (*fields, "CurrencyIsoCode") if multi_currency else fields
 
 
-def opportunity_query(opportunity_id: str, *, multi_currency: bool) -> str:
-    """Q1: the opportunity with its account, primary-quote header and contact roles."""
+def opportunity_query(
+    opportunity_id: str,
+    *,
+    multi_currency: bool,
+    account_id_field: str | None = None,
+    contact_id_field: str | None = None,
+) -> str:
+    """Q1: the opportunity with its account, primary-quote header and contact roles.
+
+    ``account_id_field`` / ``contact_id_field`` (the write-back fields holding NetSuite ids) are
+    read too, so an account or contact that is already a NetSuite record is adopted, in the same
+    call.
+    """
+    for name in (account_id_field, contact_id_field):
+        if name is not None and not _FIELD.match(name):
+            raise ValueError(f"'{name[:80]}' is not a Salesforce field name")
+    account = (*ACCOUNT_FIELDS, *([account_id_field] if account_id_field else []))
+    contact_extra = [contact_id_field] if contact_id_field else []
     fields = [
         *_with_currency(OPPORTUNITY_FIELDS, multi_currency),
-        *(f"Account.{f}" for f in ACCOUNT_FIELDS),
+        *(f"Account.{f}" for f in account),
         *(f"SBQQ__PrimaryQuote__r.{f}" for f in _with_currency(QUOTE_FIELDS, multi_currency)),
+        *(f"SBQQ__PrimaryQuote__r.SBQQ__PrimaryContact__r.{f}" for f in contact_extra),
     ]
+    role_fields = (*CONTACT_ROLE_FIELDS, *(f"Contact.{f}" for f in contact_extra))
     roles = (
-        f"(SELECT {', '.join(CONTACT_ROLE_FIELDS)} FROM OpportunityContactRoles "  # noqa: S608
+        f"(SELECT {', '.join(role_fields)} FROM OpportunityContactRoles "  # noqa: S608
         "ORDER BY IsPrimary DESC)"
     )
     return format_soql(
@@ -112,7 +133,6 @@ def quote_lines_query(opportunity_id: str, *, multi_currency: bool) -> str:
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
 def won_opportunities_query(

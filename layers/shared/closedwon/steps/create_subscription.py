@@ -13,7 +13,7 @@ from closedwon import mapping
 from closedwon.deal import Deal, Package
 from closedwon.observability import count
 from closedwon.steps.deps import Deps
-from closedwon.steps.state import field, text
+from closedwon.steps.state import customer_subsidiary, field, text
 from closedwon.steps.state import package as package_of
 
 
@@ -38,6 +38,7 @@ def run(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
             price_book_id=text(state, "plan", "priceBookId"),
             term_id=text(state, "plan", "termId"),
             config=config,
+            subsidiary_id=customer_subsidiary(state),
         )
         subscription_id = client.upsert("subscription", external_id, body)
         if config.netsuite.subscription_quantities == "patch":

@@ -69,7 +69,13 @@ class NetSuite(Protocol):
 class Salesforce(Protocol):
     """Reading a deal and writing records back (closedwon.container.SalesforceApi)."""
 
-    def read_deal(self, opportunity_id: str, *, multi_currency: bool) -> dict[str, Any]: ...
+    def read_deal(
+        self,
+        opportunity_id: str,
+        *,
+        multi_currency: bool,
+        netsuite_id_fields: tuple[str, str] | None = None,
+    ) -> dict[str, Any]: ...
 
     def write(self, records: list[dict[str, Any]], *, what: str) -> list[str]: ...
 
