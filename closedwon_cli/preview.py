@@ -11,9 +11,9 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
-from closedwon import mapping
+from closedwon import adoption, mapping
 from closedwon.container import Container
-from closedwon.deal import build_deal, product_codes, skip_reason
+from closedwon.deal import Deal, build_deal, product_codes, skip_reason
 
 #: Stands for the internal id of a record the sync would create first.
 NEW = "(new)"
@@ -28,6 +28,7 @@ class PlannedRecord:
     action: str  # create | update | unchanged | kept (create-if-absent records that exist)
     changedFields: list[str]
     payload: dict[str, Any]
+    internalId: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -69,6 +70,20 @@ def _plan(
     return PlannedRecord(record_type, external_id, action, changed, body), str(held["id"])
 
 
+def _customer_plan(container: Container, deal: Deal) -> PlannedRecord:
+    """As UpsertCustomer decides: create a new customer, else PATCH only what changes."""
+    config = container.config
+    external_id = mapping.customer_eid(deal)
+    existing = adoption.existing_customer(deal, container.netsuite, config)
+    if existing is None:
+        return PlannedRecord("customer", external_id, "create", [], mapping.customer(deal, config))
+    body = mapping.customer_update(deal, config, existing)
+    action = "update" if body else "unchanged"
+    planned = PlannedRecord("customer", external_id, action, sorted(body), body)
+    planned.internalId = str(existing["id"])
+    return planned
+
+
 def preview(container: Container, opportunity_id: str) -> dict[str, Any]:
     """The preview document: the deal's records, their actions and the rounding report."""
     config = container.config
@@ -83,14 +98,8 @@ def preview(container: Container, opportunity_id: str) -> dict[str, Any]:
     deal = build_deal(source, items, config)
 
     records: list[PlannedRecord] = []
-    customer, customer_id = _plan(
-        container,
-        "customer",
-        mapping.customer_eid(deal),
-        mapping.customer(deal, config),
-        upsert=True,
-    )
-    records.append(customer)
+    records.append(customer_plan := _customer_plan(container, deal))
+    customer_id = customer_plan.internalId or NEW
     for person in deal.contacts:
         body = mapping.contact(person, customer_id, config)
         records.append(
