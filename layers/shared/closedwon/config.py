@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PositiveInt,
+    PrivateAttr,
     StringConstraints,
     ValidationError,
     field_validator,
@@ -26,6 +27,10 @@ from pydantic import (
 )
 
 from closedwon.errors import AuthOrConfig
+from closedwon.rules import catalog
+from closedwon.rules.document import SoqlFields, soql_fields
+from closedwon.rules.model import Rule, Scalar, rendered_keys
+from closedwon.rules.values import time_zone
 from closedwon.salesforce_ids import normalise_id
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("mapping.yaml")
@@ -130,6 +135,20 @@ class NetSuiteConfig(_Strict):
     subscription_quantities: Literal["create", "patch"] = "create"
     #: ❓ §9.7: whether lines must be PATCHed to PENDING_ACTIVATION before the ACTIVATE order.
     activation_patch_lines: bool = True
+    #: Every external id starts with it (two Salesforce orgs into one NetSuite); fixed once
+    #: records exist, since a new prefix makes new records.
+    external_id_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,12}$")] = "SF-"
+    #: The zone a Salesforce datetime is in when a rule sends it as a date (an IANA name).
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            time_zone(v)
+        except (KeyError, ValueError):
+            raise ValueError(f"'{v[:60]}' is not an IANA time zone name") from None
+        return v
 
     @field_validator("line_types")
     @classmethod
@@ -155,9 +174,64 @@ class NetSuiteConfig(_Strict):
         return self.currency_decimals.get(currency, 2)
 
 
+#: A record type ``fields`` rules may set (docs/mapping.md §7.2).
+RecordType = Literal[
+    "customer",
+    "contact",
+    "billingAccount",
+    "subscriptionPlan",
+    "pricePlan",
+    "priceBook",
+    "subscription",
+    "subscriptionChangeOrder",
+]
+
+
 class MappingConfig(_Strict):
     salesforce: SalesforceConfig = SalesforceConfig()
     netsuite: NetSuiteConfig = NetSuiteConfig()
+    #: ``fields.<recordType>.<netsuiteField>: <rule>`` (docs/mapping.md §7.2).
+    fields: dict[RecordType, dict[str, Rule]] = Field(default_factory=dict)
+    #: ``lookups.<name>: {salesforce value: netsuite value}`` shared by rules (§7.3).
+    lookups: dict[str, dict[str, Scalar]] = Field(default_factory=dict)
+
+    _soql_fields: SoqlFields = PrivateAttr(default_factory=SoqlFields)
+
+    @property
+    def soql_fields(self) -> SoqlFields:
+        """The Salesforce fields the rules read, added to the deal's one composite read."""
+        return self._soql_fields
+
+    @field_validator("lookups", mode="before")
+    @classmethod
+    def _lookup_keys(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            return {name: rendered_keys(table) for name, table in v.items()}
+        return v
+
+    @model_validator(mode="after")
+    def _rules_fit(self) -> MappingConfig:
+        problems = []
+        for record_type, rules in self.fields.items():
+            for field, rule in rules.items():
+                where = f"fields.{record_type}.{field}"
+                problem = (
+                    catalog.field_problem(record_type, field, rule)
+                    or catalog.roots_problem(record_type, rule)
+                    or self._lookup_problem(rule)
+                )
+                if problem:
+                    problems.append(f"{where}: {problem}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        self._soql_fields = soql_fields(r for rules in self.fields.values() for r in rules.values())
+        return self
+
+    def _lookup_problem(self, rule: Rule) -> str | None:
+        if rule.lookup is not None and rule.lookup not in self.lookups:
+            known = ", ".join(sorted(self.lookups)) or "none"
+            return f"lookup '{rule.lookup}' is not in lookups (known: {known})"
+        return None
 
 
 def parse_mapping_config(

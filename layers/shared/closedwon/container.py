@@ -19,6 +19,7 @@ from closedwon.config import MappingConfig, SalesforceConfig, load_mapping_confi
 from closedwon.coordination import DealLease, NetSuiteSemaphore
 from closedwon.deal_store import DealStore
 from closedwon.errors import AuthOrConfig
+from closedwon.rules.document import SoqlFields
 from closedwon.fanout import FanOut
 from closedwon.items import ItemCatalog
 from closedwon.settings import Settings, load_settings
@@ -41,11 +42,15 @@ class SalesforceApi:
     def __init__(self, connection: SalesforceConnection) -> None:
         self.connection = connection
 
-    def read_deal(self, opportunity_id: str, *, multi_currency: bool) -> dict[str, Any]:
+    def read_deal(
+        self, opportunity_id: str, *, multi_currency: bool, extra: SoqlFields = SoqlFields()
+    ) -> dict[str, Any]:
         """The opportunity, its contacts and its primary quote's lines (one API call)."""
         from closedwon.salesforce import read_deal
 
-        return read_deal(self.connection, opportunity_id, multi_currency=multi_currency)
+        return read_deal(
+            self.connection, opportunity_id, multi_currency=multi_currency, extra=extra
+        )
 
     def write(self, records: list[dict[str, Any]], *, what: str) -> list[str]:
         """Update records, Opportunity first; the problems of the other records."""

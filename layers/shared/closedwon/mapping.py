@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from decimal import Context, Decimal, localcontext
+from collections.abc import Mapping
 from typing import Any
 
 from closedwon.config import MappingConfig
@@ -36,43 +37,53 @@ def ref(internal_id: str) -> dict[str, str]:
     return {"id": internal_id}
 
 
+def with_rules(body: dict[str, Any], values: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``body`` with the ``fields`` rules' values (docs/mapping.md §7.2): a rule for a field §4
+    maps replaces §4's value; config validation keeps rules off the ids, links and sublists."""
+    return {**body, **values} if values else body
+
+
 # -- external ids (§4 table) ----------------------------------------------------------------------
+# ``prefix`` is the config's ``netsuite.external_id_prefix`` (§6); "SF-" is its default.
 
 
-def customer_eid(deal: Deal) -> str:
-    return f"SF-{deal.account.id}"
+def customer_eid(deal: Deal, *, prefix: str = "SF-") -> str:
+    return f"{prefix}{deal.account.id}"
 
 
-def contact_eid(contact: Contact) -> str:
-    return f"SF-{contact.id}"
+def contact_eid(contact: Contact, *, prefix: str = "SF-") -> str:
+    return f"{prefix}{contact.id}"
 
 
-def billing_account_eid(deal: Deal) -> str:
-    return f"SF-BA-{deal.account.id}-{deal.currency}"
+def billing_account_eid(deal: Deal, *, prefix: str = "SF-") -> str:
+    return f"{prefix}BA-{deal.account.id}-{deal.currency}"
 
 
-def term_eid(months: int) -> str:
-    return f"SF-TERM-{months}M"
+def term_eid(months: int, *, prefix: str = "SF-") -> str:
+    return f"{prefix}TERM-{months}M"
 
 
-def plan_eid(package: Package, config: MappingConfig) -> str:
-    return f"SF-PLAN-{package.root_product_id}-{plan_version(package, config)}"
+def plan_eid(
+    package: Package, config: MappingConfig, values: Mapping[str, Any] | None = None
+) -> str:
+    version = plan_version(package, config, values)
+    return f"{config.netsuite.external_id_prefix}PLAN-{package.root_product_id}-{version}"
 
 
-def price_plan_eid(line: Line) -> str:
-    return f"SF-PP-{line.id}"
+def price_plan_eid(line: Line, *, prefix: str = "SF-") -> str:
+    return f"{prefix}PP-{line.id}"
 
 
-def price_book_eid(deal: Deal, package: Package) -> str:
-    return f"SF-PB-{deal.opportunity_id}-{package.root_line_id}"
+def price_book_eid(deal: Deal, package: Package, *, prefix: str = "SF-") -> str:
+    return f"{prefix}PB-{deal.opportunity_id}-{package.root_line_id}"
 
 
-def subscription_eid(deal: Deal, package: Package) -> str:
-    return f"SF-SUB-{deal.opportunity_id}-{package.root_line_id}"
+def subscription_eid(deal: Deal, package: Package, *, prefix: str = "SF-") -> str:
+    return f"{prefix}SUB-{deal.opportunity_id}-{package.root_line_id}"
 
 
-def activation_eid(deal: Deal, package: Package) -> str:
-    return f"SF-ACT-{deal.opportunity_id}-{package.root_line_id}"
+def activation_eid(deal: Deal, package: Package, *, prefix: str = "SF-") -> str:
+    return f"{prefix}ACT-{deal.opportunity_id}-{package.root_line_id}"
 
 
 # -- 4.1 customer -----------------------------------------------------------------------------------
@@ -93,7 +104,7 @@ def customer(deal: Deal, config: MappingConfig) -> dict[str, Any]:
     terms_id = ns.payment_terms.get(deal.payment_terms or "")
     if terms_id:
         body["terms"] = ref(terms_id)
-    return _without_none(body)
+    return with_rules(_without_none(body), deal.rule_values.customer)
 
 
 def address_book(billing: Address | None, shipping: Address | None) -> list[dict[str, Any]]:
@@ -142,8 +153,14 @@ def _address_entry(
 # -- 4.2 contact ------------------------------------------------------------------------------------
 
 
-def contact(person: Contact, customer_id: str, config: MappingConfig) -> dict[str, Any]:
-    return _without_none(
+def contact(
+    person: Contact,
+    customer_id: str,
+    config: MappingConfig,
+    values: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The contact record; ``values`` are the ``fields.contact`` rules' values for this person."""
+    body = _without_none(
         {
             "firstName": person.first_name,
             "lastName": person.last_name,
@@ -154,6 +171,7 @@ def contact(person: Contact, customer_id: str, config: MappingConfig) -> dict[st
             "subsidiary": ref(config.netsuite.subsidiary_id),
         }
     )
+    return with_rules(body, values)
 
 
 # -- 4.3 billing account ----------------------------------------------------------------------------
@@ -161,7 +179,7 @@ def contact(person: Contact, customer_id: str, config: MappingConfig) -> dict[st
 
 def billing_account(deal: Deal, customer_id: str, config: MappingConfig) -> dict[str, Any]:
     ns = config.netsuite
-    return {
+    body = {
         "name": f"{deal.account.name} - {deal.currency}",
         "customer": ref(customer_id),
         "subsidiary": ref(ns.subsidiary_id),
@@ -169,6 +187,7 @@ def billing_account(deal: Deal, customer_id: str, config: MappingConfig) -> dict
         "billingSchedule": ref(ns.billing_schedule_id),
         "startDate": deal.start_date.isoformat(),
     }
+    return with_rules(body, deal.rule_values.billingAccount)
 
 
 # -- 4.4 subscription term --------------------------------------------------------------------------
@@ -194,24 +213,37 @@ def _member_shape(line: Line, config: MappingConfig) -> tuple[str, str, str, str
     return (line.product_code, line_type, billing_mode, renewal)
 
 
-def plan_version(package: Package, config: MappingConfig) -> str:
+def plan_version(
+    package: Package, config: MappingConfig, values: Mapping[str, Any] | None = None
+) -> str:
     """``<v8>``: first 8 hex chars of SHA-256 over the canonical JSON of the members and the term.
 
     The same package configuration in two deals gives the same plan; any change (a member, its
-    type, billing mode, renewal option, order, or the term) gives a new plan.
+    type, billing mode, renewal option, order, or the term) gives a new plan. ``values`` (the
+    ``fields.subscriptionPlan`` rules' values, read from product fields only) are part of the
+    configuration when there are any.
     """
+    shape: dict[str, Any] = {
+        "members": [list(_member_shape(m, config)) for m in package.members],
+        "termMonths": package.term_months,
+    }
+    if values:
+        shape["fields"] = dict(values)
     canonical = json.dumps(
-        {
-            "members": [list(_member_shape(m, config)) for m in package.members],
-            "termMonths": package.term_months,
-        },
+        shape,
         separators=(",", ":"),
         sort_keys=True,
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:PLAN_VERSION_LENGTH]
 
 
-def subscription_plan(package: Package, term_id: str, config: MappingConfig) -> dict[str, Any]:
+def subscription_plan(
+    package: Package,
+    term_id: str,
+    config: MappingConfig,
+    values: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The plan of a package; ``values`` are its ``fields.subscriptionPlan`` rules' values."""
     members = []
     for number, line in enumerate(package.members, start=1):
         _, line_type, billing_mode, renewal = _member_shape(line, config)
@@ -226,12 +258,13 @@ def subscription_plan(package: Package, term_id: str, config: MappingConfig) -> 
         if line.charge_type == "Recurring":
             member.update(prorateStartDate=True, prorateEndDate=True)
         members.append(member)
-    return {
-        "itemId": plan_name(package.root_product_name, plan_version(package, config)),
+    body = {
+        "itemId": plan_name(package.root_product_name, plan_version(package, config, values)),
         "displayName": package.root_product_name,
         "initialTerm": ref(term_id),
         "member": {"items": members},
     }
+    return with_rules(body, values)
 
 
 # -- 4.6 price plan ---------------------------------------------------------------------------------
@@ -247,7 +280,7 @@ def unit_price(line: Line, currency: str, config: MappingConfig) -> Decimal:
 
 def price_plan(line: Line, deal: Deal, config: MappingConfig) -> dict[str, Any]:
     ns = config.netsuite
-    return {
+    body = {
         "currency": ref(ns.currencies[deal.currency]),
         "pricePlanType": ns.price_plan_type,
         "priceTiers": {
@@ -260,6 +293,7 @@ def price_plan(line: Line, deal: Deal, config: MappingConfig) -> dict[str, Any]:
             ]
         },
     }
+    return with_rules(body, deal.rule_values.pricePlan.get(line.id))
 
 
 def rounding_delta(deal: Deal, config: MappingConfig) -> Decimal:
@@ -313,12 +347,13 @@ def price_book(
                 "prorateBy": "" if one_time else "MONTH",
             }
         )
-    return {
+    body = {
         "name": f"{deal.opportunity_name} - {package.root_product_name} - {deal.currency}",
         "subscriptionPlan": ref(plan_id),
         "currency": ref(config.netsuite.currencies[deal.currency]),
         "priceInterval": {"items": intervals},
     }
+    return with_rules(body, deal.rule_values.priceBook.get(package.root_line_id))
 
 
 # -- 4.8 subscription -------------------------------------------------------------------------------
@@ -361,7 +396,7 @@ def subscription(
     }
     if ns.subscription_quantities == "create":
         body.update(subscription_quantities(package))
-    return body
+    return with_rules(body, deal.rule_values.subscription.get(package.root_line_id))
 
 
 # -- 4.9 activation ---------------------------------------------------------------------------------

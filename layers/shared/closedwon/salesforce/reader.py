@@ -6,23 +6,32 @@ from typing import Any
 from urllib.parse import urlencode
 
 from closedwon.errors import InvalidDeal
+from closedwon.rules.document import SoqlFields
 from closedwon.salesforce import soql
 from closedwon.salesforce.connection import SalesforceConnection
 from closedwon.salesforce.errors import raise_for_subresponse
 
 
 def read_deal(
-    conn: SalesforceConnection, opportunity_id: str, *, multi_currency: bool
+    conn: SalesforceConnection,
+    opportunity_id: str,
+    *,
+    multi_currency: bool,
+    extra: SoqlFields = SoqlFields(),
 ) -> dict[str, Any]:
     """Return ``{"opportunity": {...}, "lines": [...]}`` with relationship fields nested.
+
+    ``extra`` are the fields the mapping rules read (docs/mapping.md §7.4), in the same call.
 
     Child results that Salesforce pages (very large quotes or contact-role lists) are followed with
     ``query_more``, one extra call per page; a normal deal costs exactly one API call.
     """
     version = conn.settings.api_version
     queries = {
-        "opportunity": soql.opportunity_query(opportunity_id, multi_currency=multi_currency),
-        "lines": soql.quote_lines_query(opportunity_id, multi_currency=multi_currency),
+        "opportunity": soql.opportunity_query(
+            opportunity_id, multi_currency=multi_currency, extra=extra
+        ),
+        "lines": soql.quote_lines_query(opportunity_id, multi_currency=multi_currency, extra=extra),
     }
     request = {
         "allOrNone": False,

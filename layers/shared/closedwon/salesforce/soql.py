@@ -13,6 +13,8 @@ import re
 
 from simple_salesforce.format import format_soql
 
+from closedwon.rules.document import SoqlFields, merged
+
 _ADDRESS = ("Street", "City", "State", "PostalCode", "Country", "CountryCode")
 _CONTACT = ("FirstName", "LastName", "Email", "Phone", "Title")
 
@@ -78,15 +80,22 @@ def _with_currency(fields: tuple[str, ...], multi_currency: bool) -> tuple[str, 
     return (*fields, "CurrencyIsoCode") if multi_currency else fields
 
 
-def opportunity_query(opportunity_id: str, *, multi_currency: bool) -> str:
-    """Q1: the opportunity with its account, primary-quote header and contact roles."""
-    fields = [
-        *_with_currency(OPPORTUNITY_FIELDS, multi_currency),
-        *(f"Account.{f}" for f in ACCOUNT_FIELDS),
-        *(f"SBQQ__PrimaryQuote__r.{f}" for f in _with_currency(QUOTE_FIELDS, multi_currency)),
-    ]
+def opportunity_query(
+    opportunity_id: str, *, multi_currency: bool, extra: SoqlFields = SoqlFields()
+) -> str:
+    """Q1: the opportunity with its account, primary-quote header and contact roles, plus the
+    fields the mapping rules read (``extra``, names checked when the config was parsed)."""
+    fields = merged(
+        [
+            *_with_currency(OPPORTUNITY_FIELDS, multi_currency),
+            *(f"Account.{f}" for f in ACCOUNT_FIELDS),
+            *(f"SBQQ__PrimaryQuote__r.{f}" for f in _with_currency(QUOTE_FIELDS, multi_currency)),
+        ],
+        extra.opportunity,
+    )
+    role_fields = merged(CONTACT_ROLE_FIELDS, extra.contact_roles)
     roles = (
-        f"(SELECT {', '.join(CONTACT_ROLE_FIELDS)} FROM OpportunityContactRoles "  # noqa: S608
+        f"(SELECT {', '.join(role_fields)} FROM OpportunityContactRoles "  # noqa: S608
         "ORDER BY IsPrimary DESC)"
     )
     return format_soql(
@@ -96,13 +105,15 @@ def opportunity_query(opportunity_id: str, *, multi_currency: bool) -> str:
     )
 
 
-def quote_lines_query(opportunity_id: str, *, multi_currency: bool) -> str:
+def quote_lines_query(
+    opportunity_id: str, *, multi_currency: bool, extra: SoqlFields = SoqlFields()
+) -> str:
     """Q2: the lines of the opportunity's primary quote.
 
     Filtered by opportunity, not by quote id, so it does not depend on Q1's result and both run in
     one composite call (1 API call) without the unverified ``@{ref.records[0]...}`` syntax.
     """
-    fields = _with_currency(QUOTE_LINE_FIELDS, multi_currency)
+    fields = merged(_with_currency(QUOTE_LINE_FIELDS, multi_currency), extra.lines)
     return format_soql(
         f"SELECT {', '.join(fields)} FROM SBQQ__QuoteLine__c "  # noqa: S608 - constant field names
         "WHERE SBQQ__Quote__r.SBQQ__Opportunity2__c = {} AND SBQQ__Quote__r.SBQQ__Primary__c = true "

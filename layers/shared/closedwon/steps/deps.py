@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from closedwon.config import MappingConfig
 from closedwon.deal import Deal
 from closedwon.events import Trigger
+from closedwon.rules.document import SoqlFields
 from closedwon.settings import Settings
 
 
@@ -69,7 +70,9 @@ class NetSuite(Protocol):
 class Salesforce(Protocol):
     """Reading a deal and writing records back (closedwon.container.SalesforceApi)."""
 
-    def read_deal(self, opportunity_id: str, *, multi_currency: bool) -> dict[str, Any]: ...
+    def read_deal(
+        self, opportunity_id: str, *, multi_currency: bool, extra: SoqlFields = ...
+    ) -> dict[str, Any]: ...
 
     def write(self, records: list[dict[str, Any]], *, what: str) -> list[str]: ...
 

@@ -10,6 +10,7 @@ from closedwon.errors import InvalidEvent
 from closedwon.events import parse_trigger_input
 from closedwon.mapping import rounding_delta
 from closedwon.observability import count, logger
+from closedwon.rules.apply import with_rule_values
 from closedwon.steps.deps import Deps
 
 
@@ -55,7 +56,9 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
     if lease is not None and execution_id:
         lease.acquire(trigger.opportunity_id, str(execution_id))
     source = deps.salesforce.read_deal(
-        trigger.opportunity_id, multi_currency=config.salesforce.multi_currency
+        trigger.opportunity_id,
+        multi_currency=config.salesforce.multi_currency,
+        extra=config.soql_fields,
     )
     reason = skip_reason(source, config)
     if reason:
@@ -65,7 +68,7 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
 
     codes = product_codes(source)
     items = deps.items.resolve(deps.netsuite, codes) if codes else {}
-    deal = build_deal(source, items, config)
+    deal = with_rule_values(build_deal(source, items, config), source, config)
     logger.info(
         "deal loaded",
         extra={

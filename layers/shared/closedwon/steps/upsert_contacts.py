@@ -16,9 +16,13 @@ def run(state: dict[str, Any], deps: Deps) -> list[dict[str, Any]]:
     customer_id = text(state, "customer", "id")
     written = []
     for person in deal.contacts:
-        external_id = mapping.contact_eid(person)
+        external_id = mapping.contact_eid(person, prefix=deps.config.netsuite.external_id_prefix)
         internal_id = deps.netsuite.upsert(
-            "contact", external_id, mapping.contact(person, customer_id, deps.config)
+            "contact",
+            external_id,
+            mapping.contact(
+                person, customer_id, deps.config, deal.rule_values.contact.get(person.id)
+            ),
         )
         written.append({"contactId": person.id, "id": internal_id, "externalId": external_id})
     if written:

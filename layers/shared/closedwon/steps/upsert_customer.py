@@ -12,7 +12,7 @@ from closedwon.steps.deps import Deps
 def run(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
     """Create or update the deal's customer; its internal and external ids."""
     deal = deps.deal_store.get(state)
-    external_id = mapping.customer_eid(deal)
+    external_id = mapping.customer_eid(deal, prefix=deps.config.netsuite.external_id_prefix)
     body = mapping.customer(deal, deps.config)
     internal_id = deps.netsuite.upsert(
         "customer", external_id, body, replace=mapping.REPLACED_SUBLISTS["customer"]
