@@ -241,8 +241,14 @@ def parse_mapping_config(
     try:
         return MappingConfig.model_validate(data or {})
     except ValidationError as exc:
-        problems = [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
+        problems = [_problem(err["loc"], err["msg"]) for err in exc.errors()]
         raise AuthOrConfig(f"{source} is invalid: " + "; ".join(problems)) from None
+
+
+def _problem(loc: tuple[int | str, ...], message: str) -> str:
+    """``key.path: message``; a check of the whole config already names its keys."""
+    message = message.removeprefix("Value error, ").splitlines()[0]
+    return f"{'.'.join(str(p) for p in loc)}: {message}" if loc else message
 
 
 def load_mapping_config(path: str | os.PathLike[str] | None = None) -> MappingConfig:

@@ -19,9 +19,9 @@ from closedwon.config import MappingConfig, SalesforceConfig, load_mapping_confi
 from closedwon.coordination import DealLease, NetSuiteSemaphore
 from closedwon.deal_store import DealStore
 from closedwon.errors import AuthOrConfig
-from closedwon.rules.document import SoqlFields
 from closedwon.fanout import FanOut
 from closedwon.items import ItemCatalog
+from closedwon.rules.document import SoqlFields
 from closedwon.settings import Settings, load_settings
 
 if TYPE_CHECKING:

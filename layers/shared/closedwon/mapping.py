@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from decimal import Context, Decimal, localcontext
 from collections.abc import Mapping
+from decimal import Context, Decimal, localcontext
 from typing import Any
 
 from closedwon.config import MappingConfig

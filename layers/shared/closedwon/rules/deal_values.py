@@ -58,7 +58,7 @@ class PackageShape(BaseModel):
 
 
 def evaluate_deal(
-    rules: Mapping[str, Mapping[str, Rule]],
+    rules: Mapping[Any, Mapping[str, Rule]],
     source: Mapping[str, Any],
     *,
     contact_ids: list[str],

@@ -8,6 +8,7 @@ product fields already read are all it can see).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 Path = tuple[str, ...]
@@ -16,7 +17,7 @@ Path = tuple[str, ...]
 _CONTAINERS = {"projection", "filter_projection", "value_projection", "index_expression", "flatten"}
 
 
-def read_paths(parsed: dict[str, Any]) -> set[Path]:
+def read_paths(parsed: Mapping[str, Any]) -> set[Path]:
     """Every field path (from a document root) an expression reads."""
     found: dict[Path, bool] = {}
     _walk(parsed, (), found)
@@ -24,9 +25,9 @@ def read_paths(parsed: dict[str, Any]) -> set[Path]:
     return {p for p in leaves if not any(q[: len(p)] == p and q != p for q in found)}
 
 
-def _walk(node: dict[str, Any], prefix: Path | None, found: dict[Path, bool]) -> Path | None:
+def _walk(node: Mapping[str, Any], prefix: Path | None, found: dict[Path, bool]) -> Path | None:
     kind = node["type"]
-    children: list[dict[str, Any]] = node.get("children", [])
+    children: list[Mapping[str, Any]] = list(node.get("children", []))
     if kind == "field":
         if prefix is None:
             return None

@@ -107,7 +107,7 @@ def _date(value: Any, zone: dt.tzinfo) -> str:
 
 
 def _number(value: Any) -> Decimal:
-    if isinstance(value, bool) or isinstance(value, dict | list):
+    if isinstance(value, bool | dict | list):
         raise ValueProblem(f"'{shown(value)}' is not a number")
     try:
         number = Decimal(str(value).strip())
