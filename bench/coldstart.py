@@ -1,18 +1,31 @@
 """Cold start: per function, a fresh process imports the handler and completes its first
-invocation on a realistic input (median of ``--runs``).
+invocation on a realistic input (median of ``--runs``), as the built artifact and from the
+source tree, each next to a reference handler measured the same way in the same run.
 
 The parent starts the offline stack on the bundled sample org, syncs the sample deal once and
 makes one deal fail (an opportunity that does not exist), and takes each function's input from
 the execution histories (``LambdaFunctionScheduled``). It then serves moto over HTTP on loopback
-(the same in-memory AWS state: secrets, coordination table, bucket; see :class:`AwsGateway`) and, for each function, runs
-``bench/_coldstart_child.py`` ``--runs`` times: a new interpreter with the function's environment
-(template.yaml) and ``AWS_ENDPOINT_URL`` pointing at that server; it times, with
-``time.perf_counter``, the handler import plus the first invocation against the doubles (no
-injected latency). Nothing but the standard library is imported before the clock starts.
+(the same in-memory AWS state: secrets, coordination table, bucket; see :class:`AwsGateway`) and,
+for each function, runs ``bench/_coldstart_child.py`` ``--runs`` times: a new interpreter with
+the function's environment (template.yaml) and ``AWS_ENDPOINT_URL`` pointing at that server; it
+times, with ``time.perf_counter``, the handler import plus the first invocation against the
+doubles (no injected latency). Nothing but the standard library is imported before the clock
+starts.
 
-Goal: every NetSuite step <= 400 ms, the Salesforce steps <= 600 ms, on this machine.
+Trees (``--trees``):
 
-    python -m bench.coldstart [--runs 7]
+- ``artifact`` (what ships): the folders `make build` left in .aws-sam/build, copied to a
+  scratch folder with every write bit cleared, the layer's native files swapped for this
+  machine's build of the same lock (tools/artifact.py). The child runs without site-packages
+  (``-S``) and without writing bytecode (``-B``, PYTHONDONTWRITEBYTECODE=1), on Lambda's search
+  path: function folder, layer ``python/``, the runtime's SDK. The tree must be unchanged after.
+- ``source``: functions/<name>/ and layers/shared/ with this venv's site-packages and whatever
+  bytecode the source tree has cached (the figure before the layer shipped bytecode).
+
+Reference: bench/coldstart_reference/app.py (boto3, Powertools Logger, one secret read). Goal:
+every function <= 1.5 x the reference of the same tree, for the artifact.
+
+    python -m bench.coldstart [--runs 7] [--trees artifact source] [--functions LoadDealFunction ...]
 """
 
 from __future__ import annotations
@@ -21,6 +34,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -44,10 +58,24 @@ from bench.common import (
 )
 from offline.stack import REGION, OfflineStack
 from offline.template import function_properties
+from tools.artifact import (
+    BUILD_DIR,
+    built_functions,
+    make_read_only,
+    native_build,
+    runnable_layer,
+    runtime_sdk,
+    tree_listing,
+)
 
 CHILD = Path(__file__).resolve().parent / "_coldstart_child.py"
-LAYER_DIR = ROOT / "layers" / "shared"
-GOAL_MS = {"netsuite": 400.0, "salesforce": 600.0}
+SOURCE_LAYER_DIR = ROOT / "layers" / "shared"
+REFERENCE = "Reference"
+REFERENCE_DIR = Path(__file__).resolve().parent / "coldstart_reference"
+#: The environment the reference handler runs with: the function that reads the same secret.
+REFERENCE_LIKE = "UpsertCustomerFunction"
+GOAL_RATIO = 1.5
+TREES = ("artifact", "source")
 MISSING_OPPORTUNITY = "0065f0000009999AAA"
 
 
@@ -175,13 +203,17 @@ def child_environment(
 
 
 def run_child(
-    spec: dict[str, Any], env: dict[str, str], folder: Path, profile: Path | None = None
+    spec: dict[str, Any],
+    env: dict[str, str],
+    folder: Path,
+    flags: Sequence[str],
+    profile: Path | None = None,
 ) -> dict[str, Any]:
     spec_path = folder / "spec.json"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
     profiler = ["-m", "cProfile", "-o", str(profile)] if profile else []
     completed = subprocess.run(
-        [sys.executable, *profiler, str(CHILD), str(spec_path)],
+        [sys.executable, *flags, *profiler, str(CHILD), str(spec_path)],
         env=env,
         cwd=folder,
         stdout=subprocess.DEVNULL,
@@ -195,27 +227,153 @@ def run_child(
     return dict(json.loads(result_path.read_text(encoding="utf-8")))
 
 
+class Tree:
+    """Where one tree's functions and layer are, and how its child interpreter runs."""
+
+    def __init__(self, name: str, search_paths: dict[str, list[str]], flags: Sequence[str]):
+        self.name = name
+        self.search_paths = search_paths
+        self.flags = list(flags)
+
+
+def source_tree(stack: OfflineStack) -> Tree:
+    """functions/<name>/ and layers/shared/ as checked out, on this venv's site-packages."""
+    paths = {
+        entry.logical_id: [
+            str(ROOT / function_properties(stack.template, entry.logical_id)["CodeUri"]),
+            str(SOURCE_LAYER_DIR),
+        ]
+        for entry in stack.lambdas.functions.values()
+    }
+    paths[REFERENCE] = [str(REFERENCE_DIR), str(SOURCE_LAYER_DIR)]
+    return Tree("source", paths, flags=[])
+
+
+def artifact_tree(scratch: Path) -> Tree:
+    """A read-only copy of .aws-sam/build, the layer's native files from this machine's build
+    of the same lock, the runtime's SDK after the layer; no site-packages, no bytecode writes."""
+    functions = built_functions(BUILD_DIR)
+    native_site = native_build(BUILD_DIR.parent / f"native-{os.uname().machine}")
+    sdk = str(runtime_sdk(scratch / "runtime"))
+    layers: dict[Path, str] = {}
+    paths: dict[str, list[str]] = {}
+    for function in functions:
+        code = scratch / "functions" / function.logical_id
+        code.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(function.code_dir, code)
+        for layer in function.layers:
+            if layer not in layers:
+                layers[layer] = str(runnable_layer(layer, native_site, scratch / layer.name))
+        paths[function.logical_id] = [str(code), *(layers[p] for p in function.layers), sdk]
+    reference = scratch / "functions" / REFERENCE
+    shutil.copytree(REFERENCE_DIR, reference, ignore=shutil.ignore_patterns("__pycache__"))
+    shared = next(iter(layers.values()))
+    paths[REFERENCE] = [str(reference), shared, sdk]
+    for folder in (scratch / "functions", *map(Path, layers.values())):
+        make_read_only(folder)
+    return Tree("artifact", paths, flags=["-S", "-B"])
+
+
+def measure(
+    tree: Tree,
+    stack: OfflineStack,
+    inputs: dict[str, dict[str, Any]],
+    gateway: AwsGateway,
+    scratch: Path,
+    args: argparse.Namespace,
+) -> dict[str, dict[str, Any]]:
+    """Each function of ``tree`` and the reference, ``args.runs`` fresh processes each, taken
+    in turns (run 1 of every function, then run 2, ...) so that a busy spell of the machine
+    slows all of them alike instead of one function's runs."""
+    entries = {entry.logical_id: (name, entry) for name, entry in stack.lambdas.functions.items()}
+    chosen = [REFERENCE] + [
+        logical for logical in sorted(entries) if not args.functions or logical in args.functions
+    ]
+    specs: dict[str, tuple[dict[str, Any], dict[str, str]]] = {}
+    measured: dict[str, dict[str, Any]] = {}
+    for logical in chosen:
+        name, entry = entries[REFERENCE_LIKE if logical == REFERENCE else logical]
+        event = {} if logical == REFERENCE else inputs.get(logical)
+        if event is None:
+            measured[logical] = {"ms": None, "error": "no captured input"}
+            continue
+        env = child_environment(stack, entry.environment, gateway.url)
+        env["AWS_LAMBDA_FUNCTION_NAME"] = name
+        env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = str(entry.memory_mb)
+        if tree.name == "artifact":
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
+        spec = {
+            "search_path": tree.search_paths[logical],
+            "handler": "app.handler",
+            "function_name": name,
+            "memory_mb": entry.memory_mb,
+            "event": event,
+        }
+        specs[logical] = (spec, env)
+    runs: dict[str, list[dict[str, Any]]] = {logical: [] for logical in specs}
+    for n in range(args.runs):
+        for logical, (spec, env) in specs.items():
+            folder = scratch / "runs" / f"{tree.name}-{logical}-{n}"
+            folder.mkdir(parents=True)
+            result = {**spec, "result_path": str(folder / "result.json")}
+            runs[logical].append(run_child(result, env, folder, tree.flags))
+    if args.profile_dir:
+        args.profile_dir.mkdir(parents=True, exist_ok=True)
+        for logical, (spec, env) in specs.items():
+            folder = scratch / "runs" / f"{tree.name}-{logical}-profile"
+            folder.mkdir(parents=True)
+            result = {**spec, "result_path": str(folder / "result.json")}
+            profile = args.profile_dir / f"{tree.name}-{logical}.prof"
+            run_child(result, env, folder, tree.flags, profile)
+    for logical, results in runs.items():
+        errors = [r["error"] for r in results if r.get("error")]
+        measured[logical] = {
+            key: _median(results, key) for key in ("ms", "import_ms", "cpu_ms")
+        } | {"error": errors[0] if errors else None}
+    return measured
+
+
+def _median(results: Sequence[dict[str, Any]], key: str) -> float | None:
+    values = [r[key] for r in results if r.get(key) is not None]
+    return round(statistics.median(values), 1) if values else None
+
+
+def ratio(figures: dict[str, Any], reference: dict[str, Any], key: str = "ms") -> float | None:
+    """``figures[key]`` as a multiple of the reference's."""
+    if figures.get(key) is None or not reference.get(key):
+        return None
+    return round(float(figures[key]) / float(reference[key]), 2)
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench.coldstart", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--runs", type=int, default=7, help="fresh processes per function (7)")
     parser.add_argument(
+        "--trees",
+        nargs="+",
+        choices=TREES,
+        default=list(TREES),
+        help="what to import from: the built artifact (`make build`), the source tree, or both",
+    )
+    parser.add_argument(
         "--functions", nargs="*", help="logical ids to measure (default: all in template.yaml)"
     )
     parser.add_argument(
         "--profile-dir",
         type=Path,
-        help="also run each function once more under cProfile, saving <dir>/<function>.prof",
+        help="also run each function once more under cProfile, saving <dir>/<tree>-<function>.prof",
     )
     return parser.parse_args(argv)
 
 
-def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+def main(argv: Sequence[str] | None = None) -> dict[str, dict[str, dict[str, Any]]]:
     args = parse_args(argv)
     corpus = sample_corpus()
-    measured: dict[str, dict[str, Any]] = {}
+    results: dict[str, dict[str, dict[str, Any]]] = {}
     with bench_stack(corpus) as stack, tempfile.TemporaryDirectory(prefix="coldstart-") as tmp:
+        scratch = Path(tmp)
         events = corpus.events()
         missing = json.loads(json.dumps(events[0]))
         missing["detail"]["payload"]["Opportunity_Id__c"] = MISSING_OPPORTUNITY
@@ -223,111 +381,55 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         wait_all(stack, arns, 300)
         inputs = capture_inputs(stack, arns)
         with AwsGateway() as gateway:
-            for name, entry in sorted(
-                stack.lambdas.functions.items(), key=lambda kv: kv[1].logical_id
-            ):
-                logical = entry.logical_id
-                if args.functions and logical not in args.functions:
-                    continue
-                if logical not in inputs:
-                    measured[logical] = {"ms": None, "error": "no captured input", "runs": []}
-                    continue
-                props = function_properties(stack.template, logical)
-                env = child_environment(stack, entry.environment, gateway.url)
-                env["AWS_LAMBDA_FUNCTION_NAME"] = name
-                env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = str(entry.memory_mb)
-                sf_before = len(stack.salesforce.calls)
-                ns_before = stack.netsuite_api_calls()
+            for name in args.trees:
+                tree = source_tree(stack) if name == "source" else artifact_tree(scratch / name)
+                before = tree_listing(scratch / name) if name == "artifact" else None
+                results[name] = measure(tree, stack, inputs, gateway, scratch, args)
+                if before is not None and tree_listing(scratch / name) != before:
+                    changed = sorted(tree_listing(scratch / name) ^ before)[:5]
+                    raise SystemExit(f"the read-only artifact changed during the runs: {changed}")
+    report(results, args)
+    if any(m.get("error") for measured in results.values() for m in measured.values()):
+        raise SystemExit(1)  # a cold start that fails is not a figure
+    return results
 
-                base = {
-                    "code_dir": str(ROOT / props["CodeUri"]),
-                    "layer_dir": str(LAYER_DIR),
-                    "handler": props["Handler"],
-                    "function_name": name,
-                    "memory_mb": entry.memory_mb,
-                    "event": inputs[logical],
-                }
-                runs = []
-                for n in range(args.runs):
-                    folder = Path(tmp) / f"{logical}-{n}"
-                    folder.mkdir()
-                    runs.append(
-                        run_child({**base, "result_path": str(folder / "result.json")}, env, folder)
-                    )
-                calls_salesforce = len(stack.salesforce.calls) > sf_before
-                netsuite_calls = (stack.netsuite_api_calls() - ns_before) // max(1, args.runs)
-                if args.profile_dir:
-                    args.profile_dir.mkdir(parents=True, exist_ok=True)
-                    folder = Path(tmp) / f"{logical}-profile"
-                    folder.mkdir()
-                    run_child(
-                        {**base, "result_path": str(folder / "result.json")},
-                        env,
-                        folder,
-                        args.profile_dir / f"{logical}.prof",
-                    )
-                times = [r["ms"] for r in runs if r.get("ms") is not None]
-                imports = [r["import_ms"] for r in runs if r.get("import_ms") is not None]
-                errors = [r["error"] for r in runs if r.get("error")]
-                measured[logical] = {
-                    "ms": round(statistics.median(times), 1) if times else None,
-                    "min": round(min(times), 1) if times else None,
-                    "max": round(max(times), 1) if times else None,
-                    "import_ms": round(statistics.median(imports), 1) if imports else None,
-                    "calls_salesforce": calls_salesforce,
-                    "netsuite_calls": netsuite_calls,
-                    "error": errors[0] if errors else None,
-                    "modules": runs[-1].get("modules", []) if runs else [],
-                }
+
+def report(results: dict[str, dict[str, dict[str, Any]]], args: argparse.Namespace) -> None:
+    logicals = sorted({logical for tree in results.values() for logical in tree})
+    logicals.sort(key=lambda logical: logical != REFERENCE)
+    goal_tree = "artifact" if "artifact" in results else next(iter(results))
+    headers = ["function"]
+    for tree in results:
+        headers += [f"{tree} ms", "import", "x ref", "cpu ms", "cpu x ref"]
+    headers += [f"goal ({goal_tree} x ref)", "met"]
     rows = []
-    for logical, m in measured.items():
-        kind = "salesforce" if m.get("calls_salesforce") else "netsuite"
-        ok = m["ms"] is not None and not m.get("error") and m["ms"] <= GOAL_MS[kind]
-        rows.append(
-            (
-                logical.removesuffix("Function"),
-                m["ms"],
-                m.get("min"),
-                m.get("max"),
-                m.get("import_ms"),
-                "yes" if m.get("calls_salesforce") else "no",
-                f"<= {GOAL_MS[kind]:.0f}",
-                "yes" if ok else "NO",
-                " ".join(m.get("modules", [])),
-            )
-        )
-    print(
-        f"coldstart: handler import + first invocation in a fresh process, median of {args.runs} (ms)"
-    )
-    print_table(
-        [
-            "function",
-            "median",
-            "min",
-            "max",
-            "of which import",
-            "Salesforce",
-            "goal",
-            "met",
-            "heavy modules loaded",
-        ],
-        rows,
-    )
-    for logical, m in measured.items():
-        if m.get("error"):
-            print(f"{logical} FAILED: {m['error'].splitlines()[0] if m['error'] else ''}")
-    emit_result(
-        {
-            "functions": {
-                logical.removesuffix("Function"): {
-                    "ms": m["ms"],
-                    "calls_salesforce": bool(m.get("calls_salesforce")),
-                }
-                for logical, m in measured.items()
+    figures: dict[str, dict[str, Any]] = {}
+    for logical in logicals:
+        row: list[Any] = [logical.removesuffix("Function")]
+        for tree, measured in results.items():
+            m, ref = measured.get(logical, {}), measured[REFERENCE]
+            x = ratio(m, ref)
+            row += [m.get("ms"), m.get("import_ms"), x, m.get("cpu_ms"), ratio(m, ref, "cpu_ms")]
+            figures.setdefault(logical.removesuffix("Function"), {})[tree] = {
+                "ms": m.get("ms"),
+                "ratio": x,
+                "cpu_ratio": ratio(m, ref, "cpu_ms"),
             }
-        }
+        goal = ratio(results[goal_tree].get(logical, {}), results[goal_tree][REFERENCE])
+        met = goal is not None and goal <= GOAL_RATIO
+        row += [f"<= {GOAL_RATIO}", "-" if logical == REFERENCE else ("yes" if met else "NO")]
+        rows.append(row)
+    print(
+        "coldstart: handler import + first invocation in a fresh process, median of "
+        f"{args.runs} (ms wall, of which import; cpu ms of the child), x ref = ratio to the "
+        "reference of the same tree"
     )
-    return measured
+    print_table(headers, rows)
+    for tree, measured in results.items():
+        for logical, m in measured.items():
+            if m.get("error"):
+                print(f"{tree} {logical} FAILED: {m['error'].splitlines()[-1]}")
+    emit_result({"goal_ratio": GOAL_RATIO, "functions": figures})
 
 
 if __name__ == "__main__":

@@ -197,6 +197,7 @@ class OfflineStack:
             "PartnerEventBusName": f"aws.partner/salesforce.com/{self.org_id}/0YLOFFLINE000001",
             "SalesforceSecretArn": sf_secret,
             "NetSuiteSecretArn": ns_secret,
+            "RunbookBaseUrl": (ROOT / "docs" / "runbook.md").as_uri(),
             **self.options.parameters,
         }
         self._create_resources(parameters)

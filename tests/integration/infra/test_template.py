@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 import json
 import re
+import shlex
+import tomllib
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +24,10 @@ from tests.integration.infra.conftest import (
     resources_of_type,
 )
 
+DEPLOY_DOC_PATH = ROOT / "docs" / "deploy.md"
+SALESFORCE_SETUP_PATH = ROOT / "docs" / "salesforce-setup.md"
+SAMCONFIG_PATH = ROOT / "samconfig.toml"
+CONFIG_ENVS = ("dev", "prod")
 STEP_FUNCTIONS = (
     "LoadDealFunction",
     "UpsertCustomerFunction",
@@ -65,6 +71,7 @@ def test_infrastructure_tools_are_never_deployed() -> None:
     """aws-sam-translator, cfn-lint and the test tools are dev dependencies (requirements-dev.txt)."""
     deployed = [
         *(ROOT / "layers").glob("*/requirements.txt"),
+        *(ROOT / "layers").glob("*/requirements.lock"),
         *(ROOT / "functions").glob("*/requirements.txt"),
     ]
     assert deployed
@@ -121,6 +128,34 @@ def test_environment_variables_hold_secret_arns_never_secrets(template: dict[str
 def test_secret_arn_parameters_have_no_default(template: dict[str, Any]) -> None:
     for name in ("SalesforceSecretArn", "NetSuiteSecretArn"):
         assert "Default" not in template["Parameters"][name]
+
+
+@pytest.mark.parametrize("parameter", ["SalesforceSecretArn", "NetSuiteSecretArn"])
+def test_secret_arn_parameters_accept_only_the_complete_arn(
+    template: dict[str, Any], parameter: str
+) -> None:
+    """Secrets Manager appends "-" and six random characters to a secret's name in its ARN, and
+    an IAM policy naming the secret must use that complete ARN (AWS Secrets Manager user guide,
+    "Secret ARN" / "Permissions to an AWS Secrets Manager secret"). A name or a partial ARN
+    would deploy and then fail every GetSecretValue with AccessDenied."""
+    import boto3
+    from moto import mock_aws
+
+    pattern = re.compile(template["Parameters"][parameter]["AllowedPattern"])
+    with mock_aws():
+        client = boto3.client("secretsmanager", region_name="us-west-2")
+        created = client.create_secret(Name="closedwon/dev/salesforce", SecretString="{}")["ARN"]
+    assert pattern.fullmatch(created), created
+    assert pattern.fullmatch(
+        "arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:closedwon/prod/netsuite-GhIjKl"
+    )
+    for wrong in (
+        "closedwon/dev/salesforce",
+        "arn:aws:secretsmanager:us-west-2:123456789012:secret:closedwon/dev/salesforce",
+        "arn:aws:secretsmanager:us-west-2:123456789012:secret:closedwon/dev/salesforce-*",
+        "arn:aws:ssm:us-west-2:123456789012:parameter/closedwon-AbCdEf",
+    ):
+        assert not pattern.fullmatch(wrong), wrong
 
 
 # ---------------------------------------------------------------- storage
@@ -345,11 +380,14 @@ def test_every_alarm_description_links_to_its_runbook_section(
     assert anchor in runbook_anchors(), f"docs/runbook.md has no section #{anchor}"
 
 
-def test_runbook_base_url_defaults_to_the_published_runbook(template: dict[str, Any]) -> None:
-    assert (
-        template["Parameters"]["RunbookBaseUrl"]["Default"]
-        == "https://github.com/closedwon/closedwon/blob/main/docs/runbook.md"
-    )
+def test_runbook_base_url_is_set_by_the_deployer_to_their_copy(template: dict[str, Any]) -> None:
+    """No placeholder default: the alarms link to the runbook the deployer's team keeps."""
+    parameter = template["Parameters"]["RunbookBaseUrl"]
+    assert "Default" not in parameter
+    pattern = re.compile(parameter["AllowedPattern"])
+    assert pattern.fullmatch("https://github.com/acme/closedwon/blob/main/docs/runbook.md")
+    assert not pattern.fullmatch("http://wiki.acme.com/runbook"), "https only"
+    assert not pattern.fullmatch("https://acme.com/runbook.md#dlq"), "each alarm adds #<section>"
 
 
 def single_metric(alarm_props: dict[str, Any]) -> tuple[str, str, dict[str, str]]:
@@ -575,7 +613,9 @@ def test_dlq_message_doc_covers_the_fallback_message(asl: dict[str, Any]) -> Non
     assert {key.removesuffix(".$") for key in fallback} <= set(dlq_message_fields())
 
 
-@pytest.mark.parametrize("doc", [RUNBOOK_PATH, DLQ_MESSAGE_DOC_PATH], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "doc", [RUNBOOK_PATH, DLQ_MESSAGE_DOC_PATH, DEPLOY_DOC_PATH], ids=lambda p: p.name
+)
 def test_links_between_the_docs_resolve(doc: Any) -> None:
     text = doc.read_text(encoding="utf-8")
     for target, anchor in re.findall(r"\]\(([\w\-./]*?)(?:#([\w\-]+))?\)", text):
@@ -583,3 +623,155 @@ def test_links_between_the_docs_resolve(doc: Any) -> None:
         assert path.exists(), target
         if anchor:
             assert anchor in heading_anchors(path.read_text(encoding="utf-8")), f"{target}#{anchor}"
+
+
+# ---------------------------------------------------------------- deployment: build, config, docs
+
+
+def samconfig() -> dict[str, Any]:
+    return tomllib.loads(SAMCONFIG_PATH.read_text(encoding="utf-8"))
+
+
+def overrides(env: str) -> dict[str, str]:
+    """``parameter_overrides`` of one config env as a dict (SAM accepts a list of Key=Value)."""
+    entries = samconfig()[env]["deploy"]["parameters"]["parameter_overrides"]
+    return dict(entry.split("=", 1) for entry in entries)
+
+
+def shell_commands(markdown: str) -> list[list[str]]:
+    """Every command of the markdown's ```bash blocks, continuation lines joined, as words."""
+    commands = []
+    for block in re.findall(r"```bash\n(.*?)```", markdown, flags=re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            line = line.split(" #", 1)[0].strip()
+            if line and not line.startswith("#"):
+                commands.append(shlex.split(line, comments=True))
+    return commands
+
+
+def test_the_layer_is_built_by_the_makefile_target_sam_calls(template: dict[str, Any]) -> None:
+    """With ``BuildMethod: makefile`` sam build runs ``make build-<LogicalId>`` on the Makefile of
+    the layer's ContentUri (AWS SAM developer guide, "Building custom runtimes" / "Building
+    Lambda layers"); the layer's architecture picks the build container of --use-container."""
+    layer = template["Resources"]["SharedLayer"]
+    assert layer["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    assert template["Globals"]["Function"]["Architectures"] == ["arm64"]
+    makefile = (ROOT / layer["Properties"]["ContentUri"] / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^build-SharedLayer:", makefile, flags=re.M)
+    assert "--require-hashes" in makefile and "-r requirements.lock" in makefile
+    assert "--invalidation-mode unchecked-hash" in makefile
+
+
+@pytest.mark.parametrize("env", CONFIG_ENVS)
+def test_every_config_env_sets_each_required_parameter_to_a_value_the_template_accepts(
+    template: dict[str, Any], env: str
+) -> None:
+    values = overrides(env)
+    parameters = template["Parameters"]
+    assert set(values) <= set(parameters), "samconfig.toml names a parameter the template lacks"
+    required = {name for name, spec in parameters.items() if "Default" not in spec}
+    assert required <= set(values), f"{env} leaves {sorted(required - set(values))} unset"
+    for name, value in values.items():
+        spec = parameters[name]
+        if "AllowedPattern" in spec:
+            assert re.fullmatch(spec["AllowedPattern"], value), f"{env}: {name}={value}"
+        if "AllowedValues" in spec:
+            assert value in [str(v) for v in spec["AllowedValues"]], f"{env}: {name}={value}"
+    assert values["AlarmEmail"], f"{env}: alarms should reach someone"
+
+
+@pytest.mark.parametrize("env", CONFIG_ENVS)
+def test_a_config_env_deploys_in_one_region_with_its_own_secrets(env: str) -> None:
+    config = samconfig()[env]
+    region = config["global"]["parameters"]["region"]
+    values = overrides(env)
+    for name in ("SalesforceSecretArn", "NetSuiteSecretArn"):
+        arn = values[name].split(":")
+        assert arn[3] == region, f"{env}: {name} is in {arn[3]}, the stack in {region}"
+        system = name.removesuffix("SecretArn").lower()
+        assert arn[6].rsplit("-", 1)[0] == f"closedwon/{env}/{system}", "docs/deploy.md §3 names"
+    org = values["SalesforceOrgId"]
+    assert values["PartnerEventBusName"].startswith(f"aws.partner/salesforce.com/{org}/")
+    assert config["global"]["parameters"]["stack_name"] == f"closedwon-{env}"
+
+
+@pytest.mark.parametrize("doc", [DEPLOY_DOC_PATH, SALESFORCE_SETUP_PATH], ids=lambda p: p.name)
+def test_the_docs_deploy_in_the_region_of_samconfig(doc: Any) -> None:
+    regions = {samconfig()[env]["global"]["parameters"]["region"] for env in CONFIG_ENVS}
+    assert len(regions) == 1
+    (region,) = regions
+    code = "".join(re.findall(r"```.*?```", doc.read_text(encoding="utf-8"), flags=re.S))
+    used = set(re.findall(r"\b(?:us|eu|ap|ca|sa|me|af|il|mx)-[a-z]+-\d\b", code.lower()))
+    assert used == {region}, f"{doc.name}'s commands and examples use {sorted(used)}"
+
+
+@pytest.mark.parametrize("doc", [DEPLOY_DOC_PATH, SALESFORCE_SETUP_PATH], ids=lambda p: p.name)
+def test_the_docs_deploy_one_way_with_a_config_env(doc: Any) -> None:
+    """One recipe: ``sam deploy --config-env <env>`` with an env of samconfig.toml; --guided
+    would write a [default] section the docs never mention."""
+    deploys = [c for c in shell_commands(doc.read_text(encoding="utf-8")) if c[1:2] == ["deploy"]]
+    assert deploys, f"{doc.name} shows no sam deploy"
+    for command in deploys:
+        assert command[0].endswith("sam"), command
+        assert "--guided" not in command, command
+        assert command[command.index("--config-env") + 1] in CONFIG_ENVS, command
+
+
+def test_the_docs_create_the_secrets_samconfig_names() -> None:
+    names = set()
+    for doc in (DEPLOY_DOC_PATH, SALESFORCE_SETUP_PATH):
+        for command in shell_commands(doc.read_text(encoding="utf-8")):
+            if command[:3] == ["aws", "secretsmanager", "create-secret"]:
+                names.add(command[command.index("--name") + 1])
+    expected = {
+        values[name].split(":")[6].rsplit("-", 1)[0]
+        for values in (overrides("dev"),)
+        for name in ("SalesforceSecretArn", "NetSuiteSecretArn")
+    }
+    assert names == expected
+
+
+def test_deploy_doc_lists_every_parameter_with_where_its_value_comes_from(
+    template: dict[str, Any],
+) -> None:
+    text = DEPLOY_DOC_PATH.read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `(\w+)` \| [^|]+ \| ([^|]+) \|$", text, flags=re.M))
+    assert set(rows) == set(template["Parameters"])
+    for name, origin in rows.items():
+        assert len(origin.split()) >= 3, f"{name}: say where the value comes from"
+
+
+def test_the_deal_bucket_goes_with_the_stack_and_keeps_snapshots_only_while_redrivable(
+    template: dict[str, Any],
+) -> None:
+    """A failed execution can be redriven, with the same input (the deal's S3 reference), for
+    14 days (AWS Step Functions API reference, RedriveExecution). CloudFormation deletes only an
+    empty bucket, so the tear-down empties it first (docs/deploy.md §7)."""
+    (bucket,) = resources_of_type(template, "AWS::S3::Bucket")
+    resource = template["Resources"][bucket]
+    assert resource["DeletionPolicy"] == "Delete"
+    assert resource["UpdateReplacePolicy"] == "Delete"
+    (rule,) = resource["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert rule["Status"] == "Enabled" and rule["ExpirationInDays"] == 14
+    teardown = DEPLOY_DOC_PATH.read_text(encoding="utf-8").split("## 7. Tear down", 1)[1]
+    commands = shell_commands(teardown.split("\n## ", 1)[0])
+    empties = [i for i, c in enumerate(commands) if c[:3] == ["aws", "s3", "rm"]]
+    deletes = [i for i, c in enumerate(commands) if c[1:2] == ["delete"]]
+    assert empties and deletes and empties[0] < deletes[0], "empty the bucket, then sam delete"
+    assert "--recursive" in commands[empties[0]]
+    assert "DealBucketName" in teardown and "DealBucketName" in template["Outputs"]
+
+
+def test_deploy_doc_ends_with_the_health_check() -> None:
+    text = DEPLOY_DOC_PATH.read_text(encoding="utf-8")
+    last = text.rsplit("\n## ", 1)[1]
+    assert last.startswith("8. Health check")
+    commands = [c for c in shell_commands(last) if c[0].endswith("/closedwon")]
+    assert any("replay" in c for c in commands), "a test deal synced through the stack"
+    for command in commands:
+        assert (
+            command[command.index("--stack") + 1]
+            == samconfig()["dev"]["global"]["parameters"]["stack_name"]
+        )
+    assert "closedwon check" in last, "the sentence that names its successor (issue 18)"
