@@ -119,7 +119,9 @@ class Schema:
             own = dict(self.definitions[record_type])
             for script_id, kind in fields.items():
                 if not _CUSTOM_ID.match(script_id):
-                    raise ValueError(f"customFields.{record_type}: '{script_id}' is not a script id")
+                    raise ValueError(
+                        f"customFields.{record_type}: '{script_id}' is not a script id"
+                    )
                 if kind not in _CUSTOM_KINDS:
                     raise ValueError(
                         f"customFields.{record_type}.{script_id}: type '{kind}' is not one of "

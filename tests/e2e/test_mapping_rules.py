@@ -132,6 +132,23 @@ def test_cookbook_department_class_and_location(sync: Callable[..., Any]) -> Non
     assert subscription["location"]["id"] == "7"
 
 
+def test_cookbook_subsidiary_by_country(sync: Callable[..., Any]) -> None:
+    rules = {
+        "netsuite": {
+            "subsidiary_id": {
+                "from": "Account.BillingCountryCode",
+                "map": {"DE": "2", "FR": "2"},
+                "default": "1",
+            }
+        }
+    }
+    stack, report = sync(rules, *org_with_one_deal())
+    assert report.status == "Synced", report.error
+    dump = stack.netsuite.dump()
+    for record_type in ("customer", "contact", "billingAccount", "subscription"):
+        assert only(dump, record_type)["subsidiary"]["id"] == "2", record_type
+
+
 def test_cookbook_a_custom_entity_field(sync: Callable[..., Any]) -> None:
     rules = {
         "fields": {

@@ -105,9 +105,20 @@ class DateWindow(_Strict):
         return self
 
 
+#: The keys of ``netsuite:`` that may each be a rule, evaluated once per deal (§7.1).
+ROUTED_KEYS = (
+    "subsidiary_id",
+    "billing_schedule_id",
+    "price_plan_type",
+    "pricing_option_per_unit",
+    "auto_renewal",
+)
+
+
 class NetSuiteConfig(_Strict):
-    subsidiary_id: str = "1"
-    billing_schedule_id: str = "1"
+    #: The subsidiary of a new customer: an id, or a rule (e.g. by billing country).
+    subsidiary_id: str | Rule = "1"
+    billing_schedule_id: str | Rule = "1"
     currencies: dict[CurrencyCode, str] = Field(default_factory=lambda: {"USD": "1"})
     #: Decimals NetSuite keeps for a currency (ISO 4217 minor units go up to 4; 6 leaves room).
     currency_decimals: dict[CurrencyCode, Annotated[int, Field(ge=0, le=6)]] = Field(
@@ -118,13 +129,13 @@ class NetSuiteConfig(_Strict):
     line_types: dict[str, str] = Field(
         default_factory=lambda: {"One-Time": "1", "Recurring": "2", "Usage": "3"}
     )
-    price_plan_type: str = "2"
-    pricing_option_per_unit: str = "-101"
+    price_plan_type: str | Rule = "2"
+    pricing_option_per_unit: str | Rule = "-101"
     default_term_months: PositiveInt = 12
     #: Longest subscription term a quote line may have (months).
     max_term_months: PositiveInt = 600
     date_window: DateWindow = DateWindow()
-    auto_renewal: bool = False
+    auto_renewal: bool | Rule = False
     activate_subscriptions: bool = False
     field_limits: FieldLimits = FieldLimits()
     #: Packages one sync can carry: their results travel in the Step Functions state (256 KB).
@@ -168,6 +179,11 @@ class NetSuiteConfig(_Strict):
                 f"({self.max_term_months})"
             )
         return self
+
+    def routing_rules(self) -> dict[str, Rule]:
+        """The routed keys given as rules, by key."""
+        found = {key: getattr(self, key) for key in ROUTED_KEYS}
+        return {key: value for key, value in found.items() if isinstance(value, Rule)}
 
     def decimals(self, currency: str) -> int:
         """Decimals of ``currency`` (2 unless ``currency_decimals`` says otherwise)."""
@@ -222,9 +238,18 @@ class MappingConfig(_Strict):
                 )
                 if problem:
                     problems.append(f"{where}: {problem}")
+        for key, rule in self.netsuite.routing_rules().items():
+            problem = catalog.routing_problem(rule) or self._lookup_problem(rule)
+            if problem:
+                problems.append(f"netsuite.{key}: {problem}")
         if problems:
             raise ValueError("; ".join(problems))
-        self._soql_fields = soql_fields(r for rules in self.fields.values() for r in rules.values())
+        self._soql_fields = soql_fields(
+            [
+                *(r for rules in self.fields.values() for r in rules.values()),
+                *self.netsuite.routing_rules().values(),
+            ]
+        )
         return self
 
     def _lookup_problem(self, rule: Rule) -> str | None:

@@ -23,6 +23,7 @@ from closedwon.deal.pricing import (
     plan_name,
     rounded,
 )
+from closedwon.rules.model import Rule
 
 FREQUENCIES = {
     "Monthly": "MONTHLY",
@@ -35,6 +36,21 @@ FREQUENCIES = {
 def ref(internal_id: str) -> dict[str, str]:
     """A NetSuite reference field value."""
     return {"id": internal_id}
+
+
+def routed(deal: Deal, config: MappingConfig, key: str) -> Any:
+    """``netsuite.<key>`` for this deal: the value its routing rule gave (evaluated once in
+    LoadDeal), else the configured literal."""
+    if key in deal.rule_values.routing:
+        return deal.rule_values.routing[key]
+    return _literal(config, key)
+
+
+def _literal(config: MappingConfig, key: str) -> Any:
+    value = getattr(config.netsuite, key)
+    if isinstance(value, Rule):
+        raise ValueError(f"netsuite.{key} is a rule this deal was not evaluated with")
+    return value
 
 
 def with_rules(body: dict[str, Any], values: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -94,7 +110,7 @@ def customer(deal: Deal, config: MappingConfig) -> dict[str, Any]:
     body: dict[str, Any] = {
         "companyName": deal.account.name,
         "isPerson": False,
-        "subsidiary": ref(ns.subsidiary_id),
+        "subsidiary": ref(routed(deal, config, "subsidiary_id")),
         "currency": ref(ns.currencies[deal.currency]),
         "phone": deal.account.phone,
         "url": deal.account.website,
@@ -158,8 +174,11 @@ def contact(
     customer_id: str,
     config: MappingConfig,
     values: Mapping[str, Any] | None = None,
+    *,
+    subsidiary_id: str | None = None,
 ) -> dict[str, Any]:
-    """The contact record; ``values`` are the ``fields.contact`` rules' values for this person."""
+    """The contact record; ``values`` are the ``fields.contact`` rules' values for this person,
+    ``subsidiary_id`` the deal's subsidiary (default: the configured literal)."""
     body = _without_none(
         {
             "firstName": person.first_name,
@@ -168,7 +187,7 @@ def contact(
             "phone": person.phone,
             "title": person.title,
             "company": ref(customer_id),
-            "subsidiary": ref(config.netsuite.subsidiary_id),
+            "subsidiary": ref(subsidiary_id or _literal(config, "subsidiary_id")),
         }
     )
     return with_rules(body, values)
@@ -182,9 +201,9 @@ def billing_account(deal: Deal, customer_id: str, config: MappingConfig) -> dict
     body = {
         "name": f"{deal.account.name} - {deal.currency}",
         "customer": ref(customer_id),
-        "subsidiary": ref(ns.subsidiary_id),
+        "subsidiary": ref(routed(deal, config, "subsidiary_id")),
         "currency": ref(ns.currencies[deal.currency]),
-        "billingSchedule": ref(ns.billing_schedule_id),
+        "billingSchedule": ref(routed(deal, config, "billing_schedule_id")),
         "startDate": deal.start_date.isoformat(),
     }
     return with_rules(body, deal.rule_values.billingAccount)
@@ -282,12 +301,12 @@ def price_plan(line: Line, deal: Deal, config: MappingConfig) -> dict[str, Any]:
     ns = config.netsuite
     body = {
         "currency": ref(ns.currencies[deal.currency]),
-        "pricePlanType": ns.price_plan_type,
+        "pricePlanType": routed(deal, config, "price_plan_type"),
         "priceTiers": {
             "items": [
                 {
                     "fromVal": 0,
-                    "pricingOption": ref(ns.pricing_option_per_unit),
+                    "pricingOption": ref(routed(deal, config, "pricing_option_per_unit")),
                     "value": float(unit_price(line, deal.currency, config)),
                 }
             ]
@@ -390,9 +409,9 @@ def subscription(
         "priceBook": ref(price_book_id),
         "initialTerm": ref(term_id),
         "startDate": package.start_date.isoformat(),
-        "subsidiary": ref(ns.subsidiary_id),
+        "subsidiary": ref(routed(deal, config, "subsidiary_id")),
         "currency": ref(ns.currencies[deal.currency]),
-        "autoRenewal": ns.auto_renewal,
+        "autoRenewal": routed(deal, config, "auto_renewal"),
     }
     if ns.subscription_quantities == "create":
         body.update(subscription_quantities(package))

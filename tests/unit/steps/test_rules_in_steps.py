@@ -97,3 +97,35 @@ def test_given_a_rule_value_that_is_unmapped_when_loaded_then_the_deal_is_invali
         "fields.subscription.custrecord_y: Quote.Missing__c is empty",
     ]
     assert deps.netsuite.writes() == 0
+
+
+def test_given_a_subsidiary_rule_by_country_when_a_deal_syncs_then_every_record_uses_its_result(
+    deps: FakeDeps, platform_event: dict[str, Any]
+) -> None:
+    routing = {
+        "netsuite": {
+            "subsidiary_id": {"from": "Account.BillingCountryCode", "map": {"US": "3"}},
+            "auto_renewal": {"from": "Quote.SBQQ__Type__c", "map": {"Quote": True}},
+        }
+    }
+    sync(with_rules(deps, routing), platform_event)
+    written = [
+        *deps.netsuite.all("customer"),
+        *deps.netsuite.all("contact"),
+        *deps.netsuite.all("billingAccount"),
+        *deps.netsuite.all("subscription"),
+    ]
+    assert written and all(r["subsidiary"] == {"id": "3"} for r in written)
+    assert all(s["autoRenewal"] is True for s in deps.netsuite.all("subscription"))
+
+
+def test_given_a_routing_rule_with_no_value_when_loaded_then_the_deal_is_invalid_naming_the_key(
+    deps: FakeDeps, platform_event: dict[str, Any]
+) -> None:
+    routing = {"netsuite": {"subsidiary_id": {"from": "Account.Missing__c"}}}
+    with pytest.raises(InvalidDeal) as raised:
+        load_deal.run(
+            {"input": platform_event, "executionId": EXECUTION}, with_rules(deps, routing)
+        )
+    assert raised.value.problems == ["netsuite.subsidiary_id: Account.Missing__c is empty"]
+    assert deps.netsuite.writes() == 0

@@ -15,11 +15,13 @@ from closedwon.rules.values import time_zone
 def with_rule_values(deal: Deal, source: dict[str, Any], config: MappingConfig) -> Deal:
     """``deal`` carrying every ``fields`` rule's value; InvalidDeal listing each rule that gives
     no valid value (raised before the first NetSuite write)."""
-    if not config.fields:
+    routing = config.netsuite.routing_rules()
+    if not config.fields and not routing:
         return deal
     values, problems = evaluate_deal(
         config.fields,
         source,
+        routing=routing,
         contact_ids=[c.id for c in deal.contacts],
         packages=[
             PackageShape(root_line_id=p.root_line_id, member_ids=tuple(m.id for m in p.members))

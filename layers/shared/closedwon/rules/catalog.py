@@ -39,6 +39,8 @@ ROOTS = {
     "subscriptionChangeOrder": frozenset({"Lines"}),
 }
 RECORD_TYPES = tuple(ROOTS)
+#: Routing rules (``netsuite.subsidiary_id`` …) are evaluated once per deal, so they see the deal.
+ROUTING_ROOTS = _DEAL_ROOTS
 
 
 @cache
@@ -68,6 +70,18 @@ def field_problem(record_type: str, field: str, rule: Rule) -> str | None:
 def field_type(record_type: str, field: str, rule: Rule) -> str:
     """How the value is sent: the rule's ``type``, else the schema's, else text."""
     return rule.type or standard_fields().get(record_type, {}).get(field, "text")
+
+
+def routing_problem(rule: Rule) -> str | None:
+    """A document root a routing rule reads that is not the deal's, or None."""
+    for expression in rule.expressions:
+        for path in read_paths(expression.parsed):
+            if path[0] not in ROUTING_ROOTS:
+                return (
+                    f"reads {path[0]}; a routing rule is evaluated once per deal and sees "
+                    + ", ".join(sorted(ROUTING_ROOTS))
+                )
+    return None
 
 
 def roots_problem(record_type: str, rule: Rule) -> str | None:

@@ -25,6 +25,8 @@ class RuleValues(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
+    #: ``netsuite.<key>`` routing rules' values (an id, or ``auto_renewal``'s bool).
+    routing: Values = Field(default_factory=dict)
     customer: Values = Field(default_factory=dict)
     billingAccount: Values = Field(default_factory=dict)
     #: Contact id -> values.
@@ -39,7 +41,7 @@ class RuleValues(BaseModel):
     @property
     def empty(self) -> bool:
         """No rule gave a value for any record of the deal."""
-        flat = (self.customer, self.billingAccount)
+        flat = (self.routing, self.customer, self.billingAccount)
         by_record = (
             self.contact,
             self.subscriptionPlan,
@@ -61,12 +63,14 @@ def evaluate_deal(
     rules: Mapping[Any, Mapping[str, Rule]],
     source: Mapping[str, Any],
     *,
+    routing: Mapping[str, Rule],
     contact_ids: list[str],
     packages: list[PackageShape],
     context: Context,
     limits: Mapping[str, int],
 ) -> tuple[RuleValues, list[str]]:
-    """The values of every rule for this deal, and every problem as ``fields.<type>.<field>: …``."""
+    """The values of every rule for this deal, and every problem as ``fields.<type>.<field>: …``
+    (``netsuite.<key>: …`` for a routing rule, which must give a value)."""
     problems: list[str] = []
     base = deal_document(source)
     lines = line_records(source)
@@ -93,7 +97,22 @@ def evaluate_deal(
         members = [lines[i[:15]] for i in package.member_ids if i[:15] in lines]
         return {**base, "RootLine": lines.get(package.root_line_id[:15]), "Lines": members}
 
+    routed: Values = {}
+    for key, rule in routing.items():
+        try:
+            value = evaluate(
+                rule, base, context, field_type="checkbox" if key == "auto_renewal" else "text"
+            )
+        except RuleProblem as exc:
+            problems.append(f"netsuite.{key}: {exc}")
+            continue
+        if value is OMITTED:
+            problems.append(f"netsuite.{key}: {rule.source_text} is empty")
+        else:
+            routed[key] = value
+
     found = RuleValues(
+        routing=routed,
         customer=values("customer", base),
         billingAccount=values("billingAccount", base),
         contact={c: values("contact", contact_document(base, source, c)) for c in contact_ids},

@@ -21,7 +21,11 @@ def run(state: dict[str, Any], deps: Deps) -> list[dict[str, Any]]:
             "contact",
             external_id,
             mapping.contact(
-                person, customer_id, deps.config, deal.rule_values.contact.get(person.id)
+                person,
+                customer_id,
+                deps.config,
+                deal.rule_values.contact.get(person.id),
+                subsidiary_id=mapping.routed(deal, deps.config, "subsidiary_id"),
             ),
         )
         written.append({"contactId": person.id, "id": internal_id, "externalId": external_id})
