@@ -41,6 +41,12 @@ CATALOG: dict[str, tuple[str, str]] = {
 }
 
 
+SAMPLE_CUSTOM_FIELDS = {
+    "customer": {"custentity_sf_region": "select"},
+    "subscription": {"custrecord_sf_opportunity": "text"},
+}
+
+
 def netsuite_seed() -> dict[str, list[dict[str, Any]]]:
     return {
         "subsidiary": [{"id": "1", "name": "Parent Company"}, {"id": "2", "name": "EMEA"}],
@@ -56,6 +62,8 @@ def netsuite_seed() -> dict[str, list[dict[str, Any]]]:
             {"id": item_id, "itemId": code, "itemType": "serviceSaleItem", "displayName": name}
             for code, (name, item_id) in CATALOG.items()
         ],
+        # The custom fields offline/sample/mapping.yaml maps (the double's seed format).
+        "customFields": SAMPLE_CUSTOM_FIELDS,  # type: ignore[dict-item]
     }
 
 

@@ -11,7 +11,13 @@ from typing import Any
 import pytest
 import yaml
 
-from offline.corpus import LineSpec, OrgBuilder, netsuite_seed, platform_event
+from offline.corpus import (
+    SAMPLE_CUSTOM_FIELDS,
+    LineSpec,
+    OrgBuilder,
+    netsuite_seed,
+    platform_event,
+)
 from offline.runner import DealReport, Runner
 from offline.stack import DEFAULT_CONFIG, OfflineStack, StackOptions
 
@@ -28,8 +34,8 @@ DE = {
 REP_EMAIL = "rep@example.com"
 REP_USER = "0055f000006RePAAA0"
 CUSTOM_FIELDS = {
-    "customer": {"custentity_sf_industry": "select"},
-    "subscription": {"custrecord_sf_opportunity": "text"},
+    "customer": {**SAMPLE_CUSTOM_FIELDS["customer"], "custentity_sf_industry": "select"},
+    "subscription": {**SAMPLE_CUSTOM_FIELDS["subscription"], "custrecord_sf_note": "text"},
 }
 SEED_EXTRA: dict[str, Any] = {
     "employee": [{"id": "42", "entityId": "Rep One"}],
@@ -171,14 +177,14 @@ def test_cookbook_a_custom_field_on_the_subscription(sync: Callable[..., Any]) -
     rules = {
         "fields": {
             "subscription": {
-                "custrecord_sf_opportunity": {"template": "{Opportunity.Id} ({Opportunity.Name})"}
+                "custrecord_sf_note": {"template": "{Opportunity.Id} ({Opportunity.Name})"}
             }
         }
     }
     org, opportunity = org_with_one_deal()
     stack, report = sync(rules, org, opportunity)
     assert report.status == "Synced", report.error
-    value = only(stack.netsuite.dump(), "subscription")["custrecord_sf_opportunity"]
+    value = only(stack.netsuite.dump(), "subscription")["custrecord_sf_note"]
     assert value == f"{opportunity} (Beispiel platform)"
 
 
