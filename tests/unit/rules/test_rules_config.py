@@ -106,3 +106,8 @@ def test_given_no_rules_then_the_queries_are_unchanged() -> None:
     assert soql.opportunity_query(OPP, multi_currency=False, extra=config.soql_fields) == (
         soql.opportunity_query(OPP, multi_currency=False)
     )
+
+
+def test_given_a_rule_on_change_orders_then_it_is_refused_rather_than_ignored() -> None:
+    with pytest.raises(AuthOrConfig, match="not applied by this version"):
+        parse_mapping_config(fields("subscriptionChangeOrder", "memo", {"value": "x"}))
