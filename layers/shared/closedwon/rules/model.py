@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import jmespath
-from jmespath.exceptions import JMESPathError
-from jmespath.parser import ParsedResult
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+if TYPE_CHECKING:
+    from jmespath.parser import ParsedResult
 
 #: How a value is sent to NetSuite (§7.1 ``type``).
 RuleType = Literal["text", "select", "multiselect", "checkbox", "date", "integer", "decimal"]
@@ -101,6 +101,10 @@ def _key(value: Any) -> str:
 
 
 def _compile(expression: str) -> ParsedResult:
+    # Imported on the first rule, so a config without rules does not pay for the parser.
+    import jmespath
+    from jmespath.exceptions import JMESPathError
+
     try:
         return jmespath.compile(expression)
     except JMESPathError as exc:
