@@ -1,6 +1,7 @@
 """Build Salesforce org snapshots (records with real API field names) and matching NetSuite seeds.
 
-Used for the bundled sample (offline/sample/), the benchmarks' generated corpora and tests.
+Used for the bundled sample (offline/sample/), the benchmarks' generated corpora and tests;
+offline/contracts.py adds contracts, CPQ subscriptions, amendments and renewals of its deals.
 Every record lists every field the product queries (nulls explicit), because the Salesforce
 double treats a field that appears on no record as not existing in the org.
 """
@@ -371,7 +372,12 @@ class OrgBuilder:
 
 
 def sample_org() -> dict[str, Any]:
-    """The bundled sample: one realistic CPQ deal (see offline/sample/README.md)."""
+    """The bundled sample's new deal alone (offline.contracts.sample_org adds its life)."""
+    return sample_builder().snapshot()
+
+
+def sample_builder() -> OrgBuilder:
+    """The builder holding the bundled sample's new deal: one realistic CPQ deal."""
     org = OrgBuilder()
     aid = org.account(
         "Acme Analytics Inc.",
@@ -440,21 +446,26 @@ def sample_org() -> dict[str, Any]:
             "Country": "United States",
         },
     )
-    return org.snapshot()
+    return org
 
 
 def platform_event(
-    opportunity: dict[str, Any], org_id: str = ORG_ID, event_id: str | None = None
+    opportunity: dict[str, Any],
+    org_id: str = ORG_ID,
+    event_id: str | None = None,
+    closed_at: str = "2026-03-04T17:21:08",
 ) -> dict[str, Any]:
-    """The relayed EventBridge event for one opportunity (reference/salesforce.md §7.1)."""
+    """The relayed EventBridge event for one opportunity (reference/salesforce.md §7.1);
+    ``closed_at`` is when it was won (UTC, seconds)."""
     oid = opportunity["Id"]
+    relayed = (dt.datetime.fromisoformat(closed_at) + dt.timedelta(seconds=1)).isoformat()
     return {
         "version": "0",
         "id": event_id or f"3f1c2a7e-5b0d-4e1b-9c11-{oid[-12:].lower().ljust(12, '0')}",
         "detail-type": "Opportunity_Closed_Won__e",
         "source": f"aws.partner/salesforce.com/{org_id}/0YL5f000000CabWGAS",
         "account": "123456789012",
-        "time": "2026-03-04T17:21:09Z",
+        "time": f"{relayed}Z",
         "region": "us-east-1",
         "resources": [],
         "detail": {
@@ -462,11 +473,11 @@ def platform_event(
                 "Opportunity_Id__c": oid,
                 "Account_Id__c": opportunity["AccountId"],
                 "Primary_Quote_Id__c": opportunity.get("SBQQ__PrimaryQuote__c"),
-                "Closed_Won_At__c": "2026-03-04T17:21:08.000Z",
+                "Closed_Won_At__c": f"{closed_at}.000Z",
                 "Schema_Version__c": "1",
                 "Source_Org_Id__c": org_id,
                 "CreatedById": "0055f000005mc66AAA",
-                "CreatedDate": "2026-03-04T17:21:08.512Z",
+                "CreatedDate": f"{closed_at}.512Z",
             }
         },
     }

@@ -18,6 +18,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from . import errors
+from .change_orders import ChangeOrders
 
 if TYPE_CHECKING:
     from .records import RecordService
@@ -100,6 +101,8 @@ class Billing:
     def __init__(self, service: RecordService) -> None:
         self.service = service
         self.store = service.store
+        self.behaviour = service.behaviour
+        self.change_orders = ChangeOrders(self)
 
     def _get(self, record_type: str, ref: Any) -> dict[str, Any]:
         record = self.store.get(record_type, _id(ref) or "")
@@ -137,7 +140,7 @@ class Billing:
             self._subscription_header(record, None)
             record["billingSubscriptionStatus"] = {"id": DRAFT}
         elif record_type == "subscriptionChangeOrder":
-            self._validate_change_order(record)
+            self.change_orders.validate(record)
 
     def after_insert(self, record_type: str, record: dict[str, Any], norm: dict[str, Any]) -> None:
         if record_type == "subscription":
@@ -146,7 +149,7 @@ class Billing:
             self._merge_intervals(record, norm.get("priceInterval"))
             self.store.update("subscription", record)
         elif record_type == "subscriptionChangeOrder":
-            self._apply_change_order(record)
+            self.change_orders.apply(record)
 
     def before_update(
         self, record_type: str, old: dict[str, Any], new: dict[str, Any], norm: dict[str, Any]
@@ -262,13 +265,26 @@ class Billing:
         if "startDate" not in sub:
             sub["startDate"] = (account or {}).get("startDate") or dt.date.today().isoformat()
         term = self._get("subscriptionTerm", sub["initialTerm"])
-        finish = end_date(sub["startDate"], term)
+        if _id(term.get("subscriptionTermType")) == self.behaviour.coterm_term_type:
+            self._explicit_end_date(sub)
+            finish = sub["endDate"]
+        else:
+            finish = end_date(sub["startDate"], term)
         if finish:
             sub["endDate"] = finish
         else:
             sub.pop("endDate", None)
         if old is not None:
             sub["billingSubscriptionStatus"] = old.get("billingSubscriptionStatus", {"id": DRAFT})
+
+    def _explicit_end_date(self, sub: dict[str, Any]) -> None:
+        """A term of the co-terming type (``Behaviour.coterm_term_type``) takes the body's date."""
+        if not sub.get("endDate"):
+            raise errors.missing_values(["End Date"])
+        if sub["endDate"] < sub["startDate"]:
+            raise errors.user_error(
+                f"The end date {sub['endDate']} is before the start date {sub['startDate']}."
+            )
 
     def _generate_lines(self, sub: dict[str, Any]) -> None:
         plan = self._get("subscriptionPlan", sub["subscriptionPlan"])
@@ -359,7 +375,21 @@ class Billing:
                     if name in _SYSTEM_INTERVAL_FIELDS or target.get(name) == value:
                         continue
                     self._require_editable(target)
+                    if name == "quantity":
+                        self._check_quantity(number, value)
                     target[name] = value
+        self.refresh_quantities(sub)
+
+    def _check_quantity(self, number: Any, value: Any) -> None:
+        """Quantity 0 on a line not yet active is accepted unless the knob says otherwise."""
+        if float(value) < 0:
+            raise errors.user_error(
+                f"The quantity of subscription line {number} cannot be negative."
+            )
+        if float(value) == 0 and not self.behaviour.draft_zero_quantity:
+            raise errors.user_error(
+                f"The quantity of subscription line {number} must be greater than 0."
+            )
 
     def _require_editable(self, line: dict[str, Any]) -> None:
         if _id(line.get("status")) not in (DRAFT, PENDING, NOT_INCLUDED):
@@ -389,6 +419,9 @@ class Billing:
             return
         record["subscriptionLineStatus"] = line["status"]
         record["isIncluded"] = line.get("isIncluded", False)
+        for name in ("terminationDate", "endDate"):
+            if name in line:
+                record[name] = line[name]
         self.store.update("subscriptionLine", record)
 
     # --- subscription line record -------------------------------------------------------------
@@ -418,37 +451,7 @@ class Billing:
                 line[name] = value
         self.store.update("subscription", sub)
 
-    # --- change orders ------------------------------------------------------------------------
-
-    def _validate_change_order(self, order: dict[str, Any]) -> None:
-        action = _id(order.get("action"))
-        if action != "ACTIVATE":
-            raise errors.user_error(
-                f"The offline double supports only ACTIVATE change orders, not {action}."
-            )
-        sub = self._get("subscription", order["subscription"])
-        if not sub.get("billingAccount"):
-            raise errors.user_error("Please enter value(s) for: Billing Account.")
-        applied = [i for i in order.get("subLine", {"items": []})["items"] if i.get("apply")]
-        if not applied:
-            raise errors.user_error("Select at least one subscription line to activate.")
-        for item in order["subLine"]["items"]:
-            line = self._line_for_sequence(sub, item.get("sequence"))
-            if item.get("apply") and _id(line.get("status")) != PENDING:
-                raise errors.user_error(
-                    f"Subscription line {line['lineNumber']} must be in Pending Activation "
-                    "status to be activated."
-                )
-            item.update(subscriptionLine=line["subscriptionLine"], status=_id(line["status"]))
-            if "item" in line:
-                item["item"] = int(line["item"]["id"])
-            if item.get("apply"):
-                item["statusNew"] = {"id": ACTIVE}
-        for name in ("customer", "billingAccount", "subscriptionPlan", "subsidiary"):
-            if sub.get(name):
-                order.setdefault(name, sub[name])
-        order["subscriptionChangeOrderStatus"] = {"id": "ACTIVE"}
-        order["approvalStatus"] = {"id": "APPROVED"}
+    # --- change orders (change_orders.py) ------------------------------------------------------
 
     def _line_for_sequence(self, sub: dict[str, Any], sequence: Any) -> dict[str, Any]:
         for line in self._lines(sub):
@@ -456,14 +459,9 @@ class Billing:
                 return line
         raise errors.user_error(f"Subscription line {sequence} does not exist.")
 
-    def _apply_change_order(self, order: dict[str, Any]) -> None:
-        sub = self._get("subscription", order["subscription"])
-        for item in order["subLine"]["items"]:
-            if item.get("apply"):
-                line = self._line_for_sequence(sub, item["sequence"])
-                self._set_status(sub, line, ACTIVE)
-                self._sync_line_record(line)
-        included = [x for x in self._lines(sub) if _id(x.get("status")) != NOT_INCLUDED]
-        if included and all(_id(x["status"]) == ACTIVE for x in included):
-            sub["billingSubscriptionStatus"] = {"id": ACTIVE}
-        self.store.update("subscription", sub)
+    def refresh_quantities(self, sub: dict[str, Any]) -> None:
+        """A line shows the quantity of its latest price interval."""
+        for line in self._lines(sub):
+            current = self.change_orders.current_intervals(sub, line["lineNumber"], None)
+            if current:
+                line["quantity"] = float(current[0].get("quantity", 1.0))

@@ -110,6 +110,12 @@ def _has(value: Any) -> bool:
     return not (isinstance(value, dict) and "items" in value and not value["items"])
 
 
+def _is_coterm(term: dict[str, Any], behaviour: Behaviour) -> bool:
+    """A term of the co-terming type has no duration: its subscriptions carry their end date."""
+    kind = term.get("subscriptionTermType")
+    return isinstance(kind, dict) and kind.get("id") == behaviour.coterm_term_type
+
+
 class RecordService:
     def __init__(self, store: Store, schema: Schema, behaviour: Behaviour | None = None) -> None:
         self.store = store
@@ -374,9 +380,10 @@ class RecordService:
                 labels.append(specs["companyName"].label)
         if record_type == "contact" and not (named or _has(record.get("entityId"))):
             labels.append("First Name, Last Name")
-        labels += [
-            specs[n].label for n in _REQUIRED.get(record_type, []) if not _has(record.get(n))
-        ]
+        required = _REQUIRED.get(record_type, [])
+        if record_type == "subscriptionTerm" and _is_coterm(record, self.behaviour):
+            required = ["name"]
+        labels += [specs[n].label for n in required if not _has(record.get(n))]
         return labels
 
     def _has_dependents(self, record_type: str, rid: str) -> bool:

@@ -67,7 +67,12 @@ def user_error(response: requests.Response) -> str:
 @pytest.fixture
 def client(tmp_path):
     double = NetSuiteDouble(tmp_path, SEED)
-    base = double.start()
+    yield connect(double.start())
+    double.close()
+
+
+def connect(base: str) -> Client:
+    """A client with a bearer token from the double's M2M token endpoint."""
     key = ec.generate_private_key(ec.SECP256R1())
     now = int(time.time())
     assertion = jwt.encode(
@@ -91,8 +96,7 @@ def client(tmp_path):
         },
         timeout=5,
     ).json()["access_token"]
-    yield Client(base, token)
-    double.close()
+    return Client(base, token)
 
 
 def catalog(client: Client, currency: str = "1", suffix: str = "") -> dict[str, str]:
