@@ -20,8 +20,8 @@ fields on every record type: they join the same read, so the goal stays 2 Salesf
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from bench.common import (

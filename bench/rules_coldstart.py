@@ -61,7 +61,9 @@ def sample_source() -> tuple[dict[str, Any], dict[str, str]]:
 
 
 def one_run(config: Path, source: Path) -> float:
-    code = CHILD.format(layer=str(ROOT / "layers" / "shared"), config=str(config), source=str(source))
+    code = CHILD.format(
+        layer=str(ROOT / "layers" / "shared"), config=str(config), source=str(source)
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], check=True, capture_output=True, text=True
     ).stdout
