@@ -19,10 +19,14 @@ export SAM_CLI_TELEMETRY := 0
 
 .PHONY: demo test lint typecheck cfn-lint bench build lock lock-check clean
 
-$(STAMP): requirements-dev.lock
+# pyproject.toml is a prerequisite: the editable install maps the packages it lists. The .pth
+# puts the checkout itself on the venv's path, so `.venv/bin/closedwon --offline` finds the
+# offline stack (a dev tool that the distribution deliberately does not ship).
+$(STAMP): requirements-dev.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/$(PIP_INSTALL) -r requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	echo "$(CURDIR)" > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/closedwon-checkout.pth"
 	touch $(STAMP)
 
 $(SAM_STAMP): requirements-sam.lock

@@ -1,7 +1,4 @@
 """Benchmarks of the product on the embedded offline stack (``python -m bench.<name>``).
 
-See bench/README.md. Importing :mod:`offline` first puts ``layers/shared`` on ``sys.path`` the way
-the Lambda layer does, so ``closedwon`` imports from a plain checkout.
+See bench/README.md. They import the shared package ``closedwon`` as installed into .venv.
 """
-
-import offline  # noqa: F401  (puts layers/shared on sys.path)

@@ -21,6 +21,7 @@ from typing import Any
 
 import boto3
 
+from closedwon.outcome import Outcome, outcome_of
 from offline.corpus import OrgBuilder, netsuite_seed, platform_event
 from offline.stack import (
     DEFAULT_ORG,
@@ -198,13 +199,13 @@ def outcomes(stack: OfflineStack, results: dict[str, ExecutionResult]) -> Outcom
     }
     synced, skipped, failed = [], [], []
     for arn, result in results.items():
-        status = (result.output or {}).get("status") if result.status == "SUCCEEDED" else None
-        if status == "Skipped":
+        outcome = outcome_of(result.status, result.output)
+        if outcome is Outcome.SKIPPED:
             skipped.append(arn)
-        elif result.status == "SUCCEEDED":
-            synced.append(arn)
-        else:
+        elif outcome is Outcome.FAILED:
             failed.append(arn)
+        else:
+            synced.append(arn)
     return Outcomes(synced, skipped, failed, {a: m for a, m in dlq.items() if a in results})
 
 

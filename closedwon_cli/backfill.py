@@ -28,16 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from closedwon.events import to_18
+from closedwon.outcome import Outcome
 from closedwon.salesforce.soql import won_opportunities_query
-from closedwon_cli.backends import (
-    AlreadyStarted,
-    Backend,
-    CliError,
-    Execution,
-    StartFailed,
-)
+from closedwon_cli.backend import Backend
+from closedwon_cli.errors import AlreadyStarted, CliError, StartFailed
+from closedwon_cli.executions import Execution
+from closedwon_cli.inputs import restart_input
 from closedwon_cli.pacing import Pacer, Progress, StopSignal
-from offline.contract import replay_input
 
 CHECKPOINT_VERSION = 1
 SYNCED = "Synced"
@@ -189,6 +186,8 @@ class BackfillSummary:
     started: int = 0
     synced: int = 0
     skippedByWorkflow: int = 0
+    #: Ended Drift: the deal changed after it was synced; NetSuite was left as it is.
+    drifted: int = 0
     failed: int = 0
     running: int = 0
     #: Salesforce already said Synced: not started, nothing written to NetSuite.
@@ -218,7 +217,7 @@ class BackfillSummary:
             return 0
         if self.interrupted:
             return 130
-        if self.failed or self.failedToStart:
+        if self.failed or self.failedToStart or self.drifted:
             return 1
         if self.pending or self.running:
             return 3
@@ -388,6 +387,7 @@ class Backfill:
                         "started",
                         "synced",
                         "skippedByWorkflow",
+                        "drifted",
                         "failed",
                         "alreadySynced",
                         "failedToStart",
@@ -400,7 +400,7 @@ class Backfill:
 
     def _start(self, deal: Deal, checkpoint: Checkpoint, pacer: Pacer) -> bool:
         name = execution_name(deal.id, checkpoint.run_id)
-        payload = replay_input(deal.id, self.backend.org_id, trigger="BACKFILL", event_id=name)
+        payload = restart_input(deal.id, self.backend.org_id, trigger="BACKFILL", event_id=name)
         entry: dict[str, Any] = {"closeDate": deal.close_date, "executionName": name}
         try:
             arn = self.backend.start_execution(name, payload)
@@ -435,7 +435,7 @@ class Backfill:
         entry.update(
             state=SUCCEEDED if execution.status == "SUCCEEDED" else FAILED,
             status=execution.status,
-            outcome=execution.outcome,
+            outcome=execution.outcome.value,
             finishedAt=_now(),
         )
         if execution.status != "SUCCEEDED":
@@ -480,7 +480,9 @@ class Backfill:
                             "error": entry.get("error") or entry.get("status"),
                         }
                     )
-                elif entry.get("outcome") == "Skipped":
+                elif entry.get("outcome") == Outcome.SKIPPED:
                     summary.skippedByWorkflow += 1
+                elif entry.get("outcome") == Outcome.DRIFT:
+                    summary.drifted += 1
                 else:
                     summary.synced += 1

@@ -2,9 +2,11 @@
 
 closedwon [TARGET] backfill --since YYYY-MM-DD [--until YYYY-MM-DD] [--dry-run] [--checkpoint PATH]
                             [--max-starts N] [--concurrency N]
-closedwon [TARGET] replay OPPORTUNITY_ID [--no-wait]
+closedwon [TARGET] replay OPPORTUNITY_ID|DLQ_FILE [--message N] [--no-wait]
 closedwon [TARGET] redrive [--max N] [--no-wait]
 closedwon [TARGET] status OPPORTUNITY_ID [--limit N] [--days N]
+
+closedwon --version
 
 TARGET: --stack NAME [--profile P] [--region R]  (a deployed stack; or CLOSEDWON_STACK)
         --offline STATE_DIR [--org ORG.json] [--netsuite-seed SEED.json] [--config MAPPING.yaml]
@@ -18,12 +20,17 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
 from closedwon.errors import SyncError
-from closedwon_cli import render
-from closedwon_cli.backends import Backend, CliError, CloudBackend, OfflineBackend
+from closedwon.events import is_salesforce_id, to_18
+from closedwon.outcome import Outcome
+from closedwon_cli import dlq_file, render
+from closedwon_cli.backend import Backend
+from closedwon_cli.cloud import CloudBackend
+from closedwon_cli.errors import CliError
 from closedwon_cli.pacing import Progress, StopSignal
 
 STACK_ENV = "CLOSEDWON_STACK"
@@ -99,7 +106,8 @@ def _target_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     )
 
 
-def _positive(text: str) -> int:
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
     try:
         value = int(text)
     except ValueError:
@@ -109,12 +117,21 @@ def _positive(text: str) -> int:
     return value
 
 
+def version() -> str:
+    """The installed distribution's version (package metadata)."""
+    try:
+        return metadata.version("closedwon")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed: pip install .)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="closedwon",
         description="Backfill, replay, redrive and inspect Closed Won deal syncs.",
         epilog="Examples and the checkpoint format: docs/operations.md",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     _target_options(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -138,20 +155,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backfill.add_argument(
         "--max-starts",
-        type=_positive,
+        type=positive_int,
         metavar="N",
         help="start at most N executions now, wait for them and stop (run again to go on)",
     )
     backfill.add_argument(
         "--concurrency",
-        type=_positive,
+        type=positive_int,
         metavar="N",
         help="executions running at once (default and maximum: NetSuiteConcurrencyLimit)",
     )
     _target_options(backfill, suppress=True)
 
-    replay = sub.add_parser("replay", help="start a fresh execution for one deal")
-    replay.add_argument("opportunity_id", metavar="OPPORTUNITY_ID")
+    replay = sub.add_parser(
+        "replay",
+        help="start a fresh execution for one deal, or for the deal of each message of a DLQ file",
+        description="TARGET is an opportunity id, or a file of DLQ messages: the offline stack's "
+        "STATE_DIR/dlq.json, one message body, or the output of `aws sqs receive-message`. "
+        "The messages stay where they are (redrive deletes them from the queue).",
+    )
+    replay.add_argument("target", metavar="OPPORTUNITY_ID|DLQ_FILE")
+    replay.add_argument(
+        "--message",
+        type=positive_int,
+        metavar="N",
+        help="DLQ_FILE: replay only its Nth message (default: every message)",
+    )
     replay.add_argument(
         "--no-wait", action="store_true", help="print the execution and return (cloud only)"
     )
@@ -161,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
         "redrive",
         help="restart the deals of the DLQ messages; delete each message once its restart succeeded",
     )
-    redrive.add_argument("--max", type=_positive, metavar="N", help="handle at most N messages")
+    redrive.add_argument("--max", type=positive_int, metavar="N", help="handle at most N messages")
     redrive.add_argument(
         "--no-wait",
         action="store_true",
@@ -172,11 +201,11 @@ def build_parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="what happened to an opportunity: its latest executions")
     status.add_argument("opportunity_id", metavar="OPPORTUNITY_ID")
     status.add_argument(
-        "--limit", type=_positive, metavar="N", default=5, help="executions shown (default 5)"
+        "--limit", type=positive_int, metavar="N", default=5, help="executions shown (default 5)"
     )
     status.add_argument(
         "--days",
-        type=_positive,
+        type=positive_int,
         metavar="N",
         default=30,
         help="cloud: how many days of LoadDeal logs to search (default 30)",
@@ -186,28 +215,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def make_backend(args: argparse.Namespace) -> Backend:
+    """The backend the target options name: a deployed stack, or the offline one."""
     stack = args.stack or os.environ.get(STACK_ENV)
     if args.offline is not None:
         if args.stack:
             raise CliError("--offline and --stack exclude each other")
-        from offline.stack import DEFAULT_CONFIG, DEFAULT_ORG, DEFAULT_SEED, StackOptions
-
-        parameters = {}
-        for item in args.param:
-            key, sep, value = item.partition("=")
-            if not sep or not key:
-                raise CliError(f"--param '{item}' is not KEY=VALUE")
-            parameters[key] = value
-        state = args.offline.resolve()
+        try:
+            from closedwon_cli.offline_backend import OfflineBackend
+            from closedwon_cli.offline_options import offline_options
+        except ImportError as exc:
+            raise CliError(
+                f"--offline needs the offline stack of a closedwon checkout ({exc}): run "
+                "`python -m closedwon_cli` from the checkout's root, or put the checkout on PYTHONPATH"
+            ) from None
         return OfflineBackend(
-            StackOptions(
-                state_dir=state,
-                org_path=args.org or DEFAULT_ORG,
-                seed_path=args.netsuite_seed or DEFAULT_SEED,
-                config_path=args.config or DEFAULT_CONFIG,
-                parameters=parameters,
-                netsuite_latency_s=args.netsuite_latency_ms / 1000.0,
-                lambda_log_path=state / "lambda.log",
+            offline_options(
+                args.offline,
+                org=args.org,
+                seed=args.netsuite_seed,
+                config=args.config,
+                params=args.param,
+                netsuite_latency_ms=args.netsuite_latency_ms,
             )
         )
     offline_only = [
@@ -272,16 +300,33 @@ def cmd_backfill(
 def cmd_replay(
     backend: Backend, args: argparse.Namespace, out: IO[str], err: IO[str], stop: StopSignal
 ) -> int:
-    from closedwon_cli.restart import replay
+    from closedwon_cli.restart import replay, replay_messages
 
     if args.no_wait and not backend.executions_outlive_process:
         raise CliError("--no-wait is for deployed stacks: offline executions end with the process")
-    result = replay(backend, args.opportunity_id, wait=not args.no_wait, stop=stop)
+    target = args.target
+    if is_salesforce_id(target):
+        if args.message is not None:
+            raise CliError("--message N is for a DLQ file")
+        result = replay(backend, target, wait=not args.no_wait, stop=stop)
+        if args.json:
+            render.emit_json(result.to_json(), out)
+        else:
+            render.replay(result, out)
+        return result.exit_code
+    if not dlq_file.looks_like_a_file(target):
+        raise CliError(f"'{target[:40]}' is neither a Salesforce opportunity id nor a DLQ file")
+    path = Path(target)
+    bodies = dlq_file.read_messages(path)
+    numbers = dlq_file.select(path, bodies, args.message)
+    batch = replay_messages(
+        backend, bodies, source=str(path), numbers=numbers, wait=not args.no_wait, stop=stop
+    )
     if args.json:
-        render.emit_json(result.to_json(), out)
+        render.emit_json(batch.to_json(), out)
     else:
-        render.replay(result, out)
-    return result.exit_code
+        render.replay_batch(batch, out)
+    return batch.exit_code
 
 
 def cmd_redrive(
@@ -302,18 +347,10 @@ def cmd_redrive(
 def cmd_status(
     backend: Backend, args: argparse.Namespace, out: IO[str], err: IO[str], stop: StopSignal
 ) -> int:
-    from closedwon.events import is_salesforce_id, to_18
-
     if not is_salesforce_id(args.opportunity_id):
         raise CliError(f"'{args.opportunity_id[:40]}' is not a Salesforce opportunity id")
-    if isinstance(backend, OfflineBackend) and not backend.state_dir.exists():
-        raise CliError(f"{backend.state_dir}: no offline state there")
     reports = backend.executions_for(args.opportunity_id, limit=args.limit, days=args.days)
-    where = (
-        f"journal {backend.state_dir / 'executions.jsonl'}"
-        if isinstance(backend, OfflineBackend)
-        else f"LoadDeal logs of the last {args.days} days"
-    )
+    where = backend.status_source(args.days)
     if args.json:
         render.emit_json(
             {
@@ -324,8 +361,7 @@ def cmd_status(
         )
     else:
         render.status(to_18(args.opportunity_id), reports, where, out)
-    latest = reports[0].outcome if reports else None
-    return 1 if latest == "Failed" else 0
+    return 1 if reports and reports[0].outcome is Outcome.FAILED else 0
 
 
 COMMANDS = {
@@ -356,6 +392,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except SyncError as exc:
         print(f"closedwon {args.command}: {type(exc).__name__}: {exc}", file=err)
+        return 2
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"closedwon {args.command}: {where}{exc.strerror or exc}", file=err)
         return 2
     except KeyboardInterrupt:
         print(f"closedwon {args.command}: interrupted", file=err)

@@ -9,7 +9,8 @@ import time
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
-from closedwon_cli.backends import Backend, Execution
+from closedwon_cli.backend import Backend
+from closedwon_cli.executions import Execution
 
 
 class StopSignal:

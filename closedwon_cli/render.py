@@ -6,9 +6,9 @@ import json
 from collections.abc import Sequence
 from typing import IO, Any
 
-from closedwon_cli.backends import ExecutionReport
 from closedwon_cli.backfill import BackfillSummary
-from closedwon_cli.restart import RedriveSummary, ReplayResult
+from closedwon_cli.executions import ExecutionReport
+from closedwon_cli.restart import RedriveSummary, ReplayBatch, ReplayResult
 
 
 def emit_json(document: Any, out: IO[str]) -> None:
@@ -80,6 +80,7 @@ def backfill(summary: BackfillSummary, out: IO[str]) -> None:
         ),
         ("  synced", summary.synced, ""),
         ("  skipped", summary.skippedByWorkflow, "the workflow skipped the deal (e.g. amendment)"),
+        ("  drift", summary.drifted, "changed after it was synced: see `closedwon status`"),
         (
             "  failed",
             summary.failed,
@@ -182,6 +183,23 @@ def replay(result: ReplayResult, out: IO[str]) -> None:
         print(f"  follow it with: closedwon status {result.opportunityId}", file=out)
 
 
+def replay_batch(batch: ReplayBatch, out: IO[str]) -> None:
+    for result in batch.replays:
+        messages = ", ".join(str(n) for n in result.messages)
+        print(f"message {messages} of {batch.source}:", file=out)
+        replay(result, out)
+        print(file=out)
+    for skipped in batch.notReplayed:
+        print(f"message {skipped['message']} of {batch.source}: {skipped['reason']}", file=out)
+    ended_well = sum(1 for r in batch.replays if r.report and r.report.outcome.ended_well)
+    print(
+        f"{batch.messages} message(s): {len(batch.replays)} deal(s) replayed, {ended_well} "
+        f"synced or skipped, {len(batch.notReplayed)} message(s) naming no deal. The messages "
+        "stay where they are (`closedwon redrive` deletes them from the queue).",
+        file=out,
+    )
+
+
 def redrive(summary: RedriveSummary, out: IO[str]) -> None:
     def say(text: str = "") -> None:
         print(text, file=out)
@@ -209,8 +227,9 @@ def redrive(summary: RedriveSummary, out: IO[str]) -> None:
     tail = " (interrupted)" if summary.interrupted else ""
     if summary.waited:
         say(
-            f"{summary.restarted} restarted: {summary.synced} synced, {summary.failedAgain} failed "
-            f"again; {summary.notRestarted} not restarted. {summary.deleted} message(s) deleted, "
+            f"{summary.restarted} restarted: {summary.synced} synced, "
+            + (f"{summary.drifted} drift, " if summary.drifted else "")
+            + f"{summary.failedAgain} failed again; {summary.notRestarted} not restarted. {summary.deleted} message(s) deleted, "
             f"{summary.kept} kept{tail}."
         )
     else:

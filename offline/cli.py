@@ -2,10 +2,13 @@
 
 python -m offline run EVENT.json... [--org ORG.json] [--netsuite-seed SEED.json]
                                     [--config MAPPING.yaml] [--state DIR] [--report REPORT.json]
-python -m offline replay OPPORTUNITY_ID|DLQ_MESSAGE.json [--state DIR ...]
+python -m offline replay OPPORTUNITY_ID|DLQ_FILE [--message N] [--state DIR ...]
 python -m offline redrive [--max N] [--state DIR ...]
 python -m offline netsuite dump --state DIR
 python -m offline netsuite serve --state DIR --port N [--netsuite-seed SEED.json]
+
+``replay`` and ``redrive`` are ``closedwon --offline DIR replay|redrive``: the same code, output
+and exit codes (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -14,17 +17,21 @@ import argparse
 import json
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from closedwon_cli.errors import CliError
+from closedwon_cli.main import main as closedwon
+from closedwon_cli.main import positive_int
+from closedwon_cli.offline_options import offline_options, read_json_object
 from offline.stack import (
     DEFAULT_CONFIG,
     DEFAULT_ORG,
     DEFAULT_SEED,
     DEFAULT_STATE,
-    ROOT,
-    StackOptions,
 )
+from offline.template import ROOT
 
 DEFAULT_EVENT = ROOT / "events" / "opportunity_closed_won.json"
 
@@ -82,17 +89,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the functions' JSON logs and metrics too (default: STATE/lambda.log)",
     )
     replay = sub.add_parser(
-        "replay", help="re-sync one deal (an opportunity id, or a DLQ message file)"
+        "replay",
+        help="closedwon --offline STATE replay: re-sync one deal, or the deals of a DLQ file",
     )
     replay.add_argument(
-        "target", help="opportunity id, or a DLQ message JSON file whose event is replayed"
+        "target", help="opportunity id, or a DLQ file (e.g. STATE/dlq.json, or one message)"
+    )
+    replay.add_argument(
+        "--message", type=positive_int, help="DLQ file: replay only its Nth message"
     )
     _common(replay)
     redrive = sub.add_parser(
         "redrive",
-        help="restart the deals in the DLQ; a message is deleted once its restart has an outcome",
+        help="closedwon --offline STATE redrive: restart the deals in the DLQ; a message is "
+        "deleted once its restart has an outcome",
     )
-    redrive.add_argument("--max", type=int, default=None, help="restart at most N messages")
+    redrive.add_argument("--max", type=positive_int, help="restart at most N messages")
     _common(redrive)
     ns = sub.add_parser("netsuite", help="the NetSuite double")
     ns_sub = ns.add_subparsers(dest="netsuite_command", required=True)
@@ -109,28 +121,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "run":
-        return cmd_run(args)
     if args.command in ("replay", "redrive"):
         return cmd_restart(args)
-    if args.netsuite_command == "dump":
-        return cmd_dump(args)
-    return cmd_serve(args)
+    try:
+        if args.command == "run":
+            return cmd_run(args)
+        if args.netsuite_command == "dump":
+            return cmd_dump(args)
+        return cmd_serve(args)
+    except CliError as exc:
+        print(f"python -m offline {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from offline.runner import Runner, load_event
+    from offline.runner import Runner, load_event, unreadable
     from offline.stack import OfflineStack
 
     paths = args.events or [DEFAULT_EVENT]
-    args.state.mkdir(parents=True, exist_ok=True)
-    options = StackOptions(
-        state_dir=args.state,
-        org_path=args.org,
-        seed_path=args.netsuite_seed,
-        config_path=args.config,
-        lambda_log_path=None if args.verbose else args.state / "lambda.log",
-    )
+    options = offline_options(args.state, org=args.org, seed=args.netsuite_seed, config=args.config)
+    if args.verbose:
+        options.lambda_log_path = None
     out = sys.stdout
     started = time.perf_counter()
     reports = []
@@ -140,14 +151,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         for path in paths:
             try:
                 event = load_event(path)
-            except (OSError, ValueError) as exc:
-                print(f"{path}: cannot read the event: {exc}", file=sys.stderr)
-                return 2
-            writes_before = len(stack.salesforce.writes)
-            report = runner.run_event(event, label=str(path))
+            except ValueError as exc:
+                # Reported with the deals; the other files still run.
+                print(f"python -m offline run: {exc}", file=sys.stderr)
+                report = unreadable(str(path), str(exc))
+                writes: list[dict[str, Any]] = []
+            else:
+                writes_before = len(stack.salesforce.writes)
+                report = runner.run_event(event, label=str(path))
+                writes = stack.salesforce.writes[writes_before:]
             reports.append(report)
             if not args.json:
-                print_report(report, stack.salesforce.writes[writes_before:], out)
+                print_report(report, writes, out)
         records_after = sum(len(v) for v in stack.netsuite.dump().values())
     elapsed = time.perf_counter() - started
     document = {"deals": [r.to_json() for r in reports]}
@@ -156,56 +171,33 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(document, indent=2))
     else:
-        counts = {
-            s: sum(r.status == s for r in reports)
-            for s in ("Synced", "Skipped", "Failed", "Unmatched")
-        }
+        counts = Counter(r.status for r in reports)
         print(
             f"\nNetSuite: {records_after - records_before} new record(s), {records_after} in all"
             f"\n{len(reports)} deal(s): "
-            + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+            + ", ".join(f"{n} {s}" for s, n in counts.items())
             + f" in {elapsed:.1f}s (state: {args.state})"
         )
-    return 0 if all(r.status in ("Synced", "Skipped") for r in reports) else 1
-
-
-def _options(args: argparse.Namespace) -> StackOptions:
-    args.state.mkdir(parents=True, exist_ok=True)
-    return StackOptions(
-        state_dir=args.state,
-        org_path=args.org,
-        seed_path=args.netsuite_seed,
-        config_path=args.config,
-        lambda_log_path=args.state / "lambda.log",
-    )
+    return 0 if all(r.ended_well for r in reports) else 1
 
 
 def cmd_restart(args: argparse.Namespace) -> int:
-    from offline import operations
-    from offline.stack import OfflineStack
-
-    out = sys.stdout
-    with OfflineStack(_options(args)) as stack:
-        if args.command == "replay":
-            try:
-                report = operations.replay(stack, args.target)
-            except ValueError as exc:
-                print(f"replay: {exc}", file=sys.stderr)
-                return 2
-            print_report(report, [], out)
-            return 0 if report.status in ("Synced", "Skipped") else 1
-        results = operations.redrive(stack, args.max)
-        for result in results:
-            print_report(result.report, [], out)
-            verdict = "deleted from the DLQ" if result.deleted else "kept on the DLQ"
-            print(f"   DLQ message of {result.message.get('executionArn')}: {verdict}", file=out)
-        remaining = len(stack.dlq_messages())
-        synced = sum(r.report.status in ("Synced", "Skipped") for r in results)
-        print(
-            f"\nredrive: {len(results)} restarted, {synced} synced, {remaining} message(s) left on the DLQ",
-            file=out,
-        )
-        return 0 if synced == len(results) else 1
+    """``replay`` and ``redrive`` are the operator CLI's, on the offline stack in ``--state``."""
+    target = [
+        "--offline",
+        str(args.state),
+        "--org",
+        str(args.org),
+        "--netsuite-seed",
+        str(args.netsuite_seed),
+        "--config",
+        str(args.config),
+    ]
+    if args.command == "replay":
+        extra = ["--message", str(args.message)] if args.message is not None else []
+        return closedwon([*target, "replay", args.target, *extra])
+    extra = ["--max", str(args.max)] if args.max is not None else []
+    return closedwon([*target, "redrive", *extra])
 
 
 def print_report(report: Any, writes: list[dict[str, Any]], out: Any) -> None:
@@ -237,5 +229,5 @@ def cmd_dump(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from offline.netsuite_double.serve import serve
 
-    seed = json.loads(args.netsuite_seed.read_text(encoding="utf-8"))
+    seed = read_json_object(args.netsuite_seed, "--netsuite-seed")
     return serve(args.state / "netsuite", seed, args.port)

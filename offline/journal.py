@@ -3,7 +3,7 @@
 moto keeps AWS state in memory, so the offline stack saves the dead-letter queue's messages to
 ``STATE/dlq.json`` when it stops and puts them back when it starts, and appends one line per
 finished execution (its steps, errors and NetSuite ids) to ``STATE/executions.jsonl``. That is
-what ``python -m offline replay|redrive`` and ``closedwon status --offline`` read.
+what ``closedwon --offline`` reads (``status``, and an execution of an earlier process).
 """
 
 from __future__ import annotations
@@ -12,6 +12,10 @@ import json
 import threading
 from pathlib import Path
 from typing import Any
+
+from closedwon.outcome import netsuite_records, outcome_of
+from closedwon_cli.history import steps_of
+from closedwon_cli.inputs import opportunity_of
 
 DLQ_FILE = "dlq.json"
 JOURNAL_FILE = "executions.jsonl"
@@ -30,71 +34,29 @@ def load_dlq(state_dir: Path) -> list[dict[str, Any]]:
     return [m for m in data if isinstance(m, dict)]
 
 
-def steps_of(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Task steps in order, each with its outcome and (when it failed) the error class.
+def entry(desc: dict[str, Any], history: list[dict[str, Any]]) -> dict[str, Any]:
+    """The journal line of one finished execution, from DescribeExecution and its history."""
+    output = json.loads(desc["output"]) if desc.get("output") else {}
+    output = output if isinstance(output, dict) else {}
+    status = str(desc["status"])
+    return {
+        "executionArn": desc["executionArn"],
+        "opportunityId": output.get("opportunityId")
+        or opportunity_of(json.loads(desc.get("input") or "{}")),
+        "status": status,
+        "outcome": outcome_of(status, output).value,
+        "startDate": desc.get("startDate"),
+        "stopDate": desc.get("stopDate"),
+        "error": desc.get("error"),
+        "steps": steps_of(history),
+        "netsuite": netsuite_records(output),
+        "skipReason": output.get("skipReason"),
+    }
 
-    Events are attributed to their step by ``previousEventId`` (Map iterations interleave), or
-    to the latest step when a history has no event ids. A step that failed and then succeeded
-    on a retry is ``succeeded`` and keeps the last error it was retried after.
-    """
-    steps: list[dict[str, Any]] = []
-    step_of_event: dict[Any, dict[str, Any]] = {}
 
-    def owner(event: dict[str, Any]) -> dict[str, Any] | None:
-        previous = event.get("previousEventId")
-        if previous in step_of_event:
-            return step_of_event[previous]
-        return steps[-1] if steps and "id" not in event else None
-
-    for event in history:
-        kind = event["type"]
-        step: dict[str, Any] | None = None
-        if kind == "TaskStateEntered":
-            step = {
-                "name": event["stateEnteredEventDetails"]["name"],
-                "status": "running",
-                "attempts": 0,
-            }
-            steps.append(step)
-        elif kind.startswith(("Lambda", "Task")):
-            step = owner(event)
-            if kind == "TaskStateExited":
-                name = event["stateExitedEventDetails"]["name"]
-                if step is None or step["name"] != name:
-                    step = next(
-                        (
-                            s
-                            for s in reversed(steps)
-                            if s["name"] == name and s["status"] in ("running", "failed")
-                        ),
-                        None,
-                    )
-                if step is not None:
-                    step["status"] = "succeeded" if step["status"] == "running" else "caught"
-        if step is None:
-            continue
-        if kind in ("LambdaFunctionScheduled", "TaskScheduled"):
-            step["attempts"] += 1
-        elif kind in (
-            "LambdaFunctionFailed",
-            "TaskFailed",
-            "LambdaFunctionTimedOut",
-            "TaskTimedOut",
-        ):
-            details = (
-                event.get("lambdaFunctionFailedEventDetails")
-                or event.get("taskFailedEventDetails")
-                or event.get("lambdaFunctionTimedOutEventDetails")
-                or event.get("taskTimedOutEventDetails")
-                or {}
-            )
-            step["status"] = "failed"
-            step["error"] = details.get("error")
-        elif kind in ("LambdaFunctionSucceeded", "TaskSucceeded"):
-            step["status"] = "running"  # a retry succeeded; TaskStateExited completes it
-        if "id" in event:
-            step_of_event[event["id"]] = step
-    return steps
+def output_of(entry: dict[str, Any]) -> dict[str, Any] | None:
+    """As much of the execution's output as :func:`closedwon.outcome.outcome_of` reads."""
+    return {"status": entry.get("outcome")} if entry.get("status") == "SUCCEEDED" else None
 
 
 def record_execution(state_dir: Path, entry: dict[str, Any]) -> None:

@@ -12,15 +12,22 @@ from pathlib import Path
 from typing import Any
 
 from closedwon.events import unmatched_reason
-from offline.contract import netsuite_records, opportunity_of
+from closedwon.outcome import Outcome, netsuite_records, outcome_of
+from closedwon_cli.inputs import opportunity_of
 from offline.stack import ExecutionResult, OfflineStack
+
+#: Report statuses of an event that started no execution.
+UNMATCHED = "Unmatched"
+UNREADABLE = "Unreadable"
 
 
 @dataclass
 class DealReport:
     event: str
     opportunityId: str | None
-    status: str  # Synced | Skipped | Failed | Unmatched
+    #: An :class:`~closedwon.outcome.Outcome` value (Synced, Skipped, Drift, Failed), or
+    #: Unmatched (no rule delivers the event) or Unreadable (the event file is not an event).
+    status: str
     error: dict[str, str] | None = None
     netsuite: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     salesforceCalls: int = 0
@@ -31,6 +38,20 @@ class DealReport:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def ended_well(self) -> bool:
+        return self.status in (Outcome.SYNCED, Outcome.SKIPPED)
+
+
+def unreadable(label: str, problem: str) -> DealReport:
+    """The report of an event file that could not be read as an event (nothing was started)."""
+    return DealReport(
+        event=label,
+        opportunityId=None,
+        status=UNREADABLE,
+        error={"type": UNREADABLE, "message": problem},
+    )
 
 
 class Runner:
@@ -47,9 +68,9 @@ class Runner:
             return DealReport(
                 event=label,
                 opportunityId=opportunity,
-                status="Unmatched",
+                status=UNMATCHED,
                 error={
-                    "type": "Unmatched",
+                    "type": UNMATCHED,
                     "message": "no rule in template.yaml matches this event: "
                     + unmatched_reason(event, org_id=self.stack.org_id),
                 },
@@ -63,13 +84,13 @@ class Runner:
         return report
 
     def report(self, label: str, opportunity: str | None, result: ExecutionResult) -> DealReport:
-        if result.status == "SUCCEEDED" and result.output is not None:
+        outcome = outcome_of(result.status, result.output)
+        if outcome is not Outcome.FAILED and result.output is not None:
             out = result.output
-            status = "Skipped" if out.get("status") == "Skipped" else "Synced"
             return DealReport(
                 event=label,
                 opportunityId=out.get("opportunityId") or opportunity,
-                status=status,
+                status=outcome.value,
                 netsuite=netsuite_records(out),
                 executionArn=result.arn,
                 skipReason=out.get("skipReason"),
@@ -87,7 +108,7 @@ class Runner:
         return DealReport(
             event=label,
             opportunityId=opportunity,
-            status="Failed",
+            status=Outcome.FAILED.value,
             error=error,
             executionArn=result.arn,
         )
@@ -100,7 +121,15 @@ class Runner:
 
 
 def load_event(path: Path) -> dict[str, Any]:
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    """The event in an event file; ``ValueError`` saying why when it holds none."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"{path}: not JSON ({exc})") from None
     if not isinstance(data, dict):
         raise ValueError(f"{path}: an event file must hold one JSON object")
     return data

@@ -550,27 +550,9 @@ class OfflineStack:
             delay = min(delay * 1.5, 0.25)
 
     def _journal(self, desc: dict[str, Any], result: ExecutionResult) -> None:
-        from offline.contract import netsuite_records, opportunity_of
-
         sfn = boto3.client("stepfunctions", region_name=REGION)
         history = sfn.get_execution_history(executionArn=result.arn, maxResults=1000)["events"]
-        output = result.output or {}
-        execution_input = json.loads(desc.get("input") or "{}")
-        journal.record_execution(
-            self.state_dir,
-            {
-                "executionArn": result.arn,
-                "opportunityId": output.get("opportunityId") or opportunity_of(execution_input),
-                "status": result.status,
-                "outcome": output.get("status") if result.status == "SUCCEEDED" else "Failed",
-                "startDate": desc.get("startDate"),
-                "stopDate": desc.get("stopDate"),
-                "error": result.error,
-                "steps": journal.steps_of(history),
-                "netsuite": netsuite_records(output),
-                "skipReason": output.get("skipReason"),
-            },
-        )
+        journal.record_execution(self.state_dir, journal.entry(desc, history))
 
     def run_execution(self, payload: dict[str, Any], timeout_s: float = 300.0) -> ExecutionResult:
         return self.wait(self.start_execution(payload), timeout_s)

@@ -9,14 +9,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from closedwon_cli.backends import OfflineBackend
 from closedwon_cli.backfill import Backfill, BackfillOptions
-from closedwon_cli.demo_backfill import SINCE, UNTIL, historical_org
 from closedwon_cli.main import main
+from closedwon_cli.offline_backend import OfflineBackend
 from offline.corpus import netsuite_seed
+from offline.demo_backfill import SINCE, UNTIL, historical_org
 from offline.journal import load_dlq
 from offline.netsuite_double import NetSuiteDouble
 from offline.stack import DEFAULT_CONFIG, DEFAULT_SEED, StackOptions
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -220,7 +221,7 @@ def test_usage_errors_exit_2_without_starting_anything(tmp_path, capsys) -> None
 
 
 def test_status_lists_two_restarts_in_the_same_second_newest_first(tmp_path) -> None:
-    from closedwon_cli.backends import OfflineBackend
+    from closedwon_cli.offline_backend import OfflineBackend
     from offline import journal
     from offline.stack import StackOptions
 
@@ -239,3 +240,69 @@ def test_status_lists_two_restarts_in_the_same_second_newest_first(tmp_path) -> 
         )
     reports = OfflineBackend(StackOptions(state_dir=tmp_path)).executions_for(OPP)
     assert [r.name for r in reports] == ["redrive-b", "redrive-a"]
+
+
+def test_python_m_offline_run_reports_a_bad_event_file_and_goes_on(tmp_path, capsys) -> None:
+    from offline.cli import main as offline
+
+    bad, report = tmp_path / "bad.json", tmp_path / "report.json"
+    bad.write_text("[]")
+    missing = tmp_path / "missing.json"
+    good = ROOT / "events" / "opportunity_closed_won.json"
+    argv = ["run", str(bad), str(missing), str(good), "--state", str(tmp_path / "state")]
+    assert offline([*argv, "--report", str(report), "--json"]) == 1  # something did not sync
+    deals = json.loads(report.read_text())["deals"]
+    assert [(d["event"], d["status"]) for d in deals] == [
+        (str(bad), "Unreadable"),
+        (str(missing), "Unreadable"),
+        (str(good), "Synced"),
+    ]
+    assert "must hold one JSON object" in deals[0]["error"]["message"]
+    assert "cannot be read" in deals[1]["error"]["message"]
+    err = capsys.readouterr().err.splitlines()
+    assert [line.split(":")[1].strip() for line in err] == [str(bad), str(missing)]
+
+
+def test_replay_takes_the_dlq_file_the_offline_stack_writes(tmp_path, capsys) -> None:
+    from offline.cli import main as offline
+
+    state = tmp_path / "state"
+    seed = json.loads(DEFAULT_SEED.read_text())
+    broken, fixed = tmp_path / "seed.json", tmp_path / "fixed-seed.json"
+    broken.write_text(json.dumps(seed))
+    seed["billingSchedule"].append({"id": "99", "name": "Charge-Based Quarterly"})
+    fixed.write_text(json.dumps(seed))
+    config = str(config_with(tmp_path, billing_schedule_id="99"))
+    common = ["--state", str(state), "--config", config]
+    assert offline(["run", *common, "--netsuite-seed", str(broken)]) == 1
+    (failed,) = load_dlq(state)
+    capsys.readouterr()
+
+    # 1. One message of STATE/dlq.json, through `closedwon`: replayed, and left on the DLQ.
+    target = ["--offline", str(state), "--config", config, "--netsuite-seed", str(fixed)]
+    dlq = str(state / "dlq.json")
+    assert main([*target, "--json", "replay", dlq, "--message", "1"]) == 0
+    batch = json.loads(capsys.readouterr().out)
+    (replayed,) = batch["replays"]
+    assert (batch["messages"], replayed["messages"]) == (1, [1])
+    assert replayed["opportunityId"] == OPP and replayed["report"]["outcome"] == "Synced"
+    assert replayed["executionName"].startswith(f"replay-{OPP}-")
+    assert load_dlq(state) == [failed]  # replay reads the file; redrive is what deletes
+
+    # 2. Every message of a file, through `python -m offline replay` (the same code and output):
+    # a message naming no deal is reported and the others are replayed.
+    messages = tmp_path / "messages.json"
+    messages.write_text(json.dumps([failed, {"version": "1", "opportunityId": None}]))
+    restart = [*common, "--netsuite-seed", str(fixed)]
+    assert offline(["replay", str(messages), *restart]) == 1
+    out = capsys.readouterr().out
+    assert f"message 1 of {messages}:\nreplay {OPP}: started replay-{OPP}-" in out
+    assert "Synced (SUCCEEDED)" in out
+    assert f"message 2 of {messages}: no opportunity id in the message" in out
+
+    # 3. `python -m offline redrive` is `closedwon redrive`: the message goes once it synced.
+    assert offline(["redrive", *restart]) == 0
+    out = capsys.readouterr().out
+    assert "Redrive: 1 DLQ message(s) received" in out and "1 message(s) deleted" in out
+    assert load_dlq(state) == []
+    assert_no_duplicates(NetSuiteDouble(state / "netsuite").dump())

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from offline import operations
+from closedwon_cli.offline_backend import OfflineBackend
+from closedwon_cli.restart import redrive, replay
 from offline.stack import DEFAULT_CONFIG
 from tests.e2e.conftest import run, sample_event
 
@@ -62,8 +63,8 @@ def test_a_half_failed_deal_lands_in_the_dlq_and_completes_on_redrive(make_stack
 
     # The NetSuite admin creates the billing schedule; the operator redrives the DLQ.
     stack.netsuite.load_seed({"billingSchedule": [{"id": "99", "name": "Charge-Based Quarterly"}]})
-    (result,) = operations.redrive(stack)
-    assert result.report.status == "Synced" and result.deleted
+    (result,) = redrive(OfflineBackend.on(stack)).items
+    assert result.outcome == "Synced" and result.messageDeleted
     assert stack.dlq_messages() == []
     dump = stack.netsuite.dump()
     assert_no_duplicates(dump)
@@ -80,22 +81,18 @@ def test_the_dlq_survives_the_offline_process_and_redrive_keeps_a_message_that_f
     first.stop()
     second = make_stack(config=config, state=tmp_path / "shared")
     (message,) = second.dlq_messages()
-    (result,) = operations.redrive(second)
+    (result,) = redrive(OfflineBackend.on(second)).items
     # Still broken: the restart failed and left its own message, which supersedes the old one.
-    assert result.report.status == "Failed" and result.deleted
+    assert result.outcome == "Failed" and result.messageDeleted
     (newer,) = second.dlq_messages()
-    assert (
-        newer["body"]["executionArn"]
-        == result.report.executionArn
-        != message["body"]["executionArn"]
-    )
+    assert newer["body"]["executionArn"] == result.executionArn != message["body"]["executionArn"]
 
 
 def test_replay_by_opportunity_id_converges_without_duplicates(make_stack) -> None:
     stack = make_stack()
     first = run(stack, sample_event())
-    again = operations.replay(stack, OPP)
-    assert again.status == "Synced" and again.netsuite == first.netsuite
+    again = replay(OfflineBackend.on(stack), OPP).report
+    assert again is not None and again.outcome == "Synced" and again.netsuite == first.netsuite
     assert_no_duplicates(stack.netsuite.dump())
 
 

@@ -6,14 +6,8 @@ from typing import Any
 
 from closedwon.config import load_mapping_config
 from closedwon.events import to_18
-from closedwon_cli.backends import (
-    AlreadyStarted,
-    DlqMessage,
-    Execution,
-    ExecutionReport,
-    StartFailed,
-    outcome_of,
-)
+from closedwon_cli.errors import AlreadyStarted, StartFailed
+from closedwon_cli.executions import DlqMessage, Execution, ExecutionReport
 from tests.conftest import SAMPLE
 
 DEFAULT_CONFIG = SAMPLE / "mapping.yaml"
@@ -52,6 +46,7 @@ class FakeBackend:
         limit: int = 3,
         polls: int = 2,
         fail: set[str] = frozenset(),
+        drift: set[str] = frozenset(),
         refuse: set[str] = frozenset(),
         outlive: bool = True,
         dlq: list[dict[str, Any]] | None = None,
@@ -61,6 +56,7 @@ class FakeBackend:
         self.concurrency_limit = limit
         self.polls = polls
         self.fail = set(fail)
+        self.drift = set(drift)
         self.refuse = set(refuse)
         self.executions_outlive_process = outlive
         self.fail_error = fail_error
@@ -107,15 +103,16 @@ class FakeBackend:
     def describe(self, arn: str) -> Execution:
         e = self.executions.get(arn)
         if e is None:
-            return Execution(arn, "UNKNOWN", "Unknown")
+            return Execution(arn, "UNKNOWN")
         if e["status"] == "RUNNING":
             e["polls"] -= 1
             if e["polls"] <= 0:
                 e["status"] = "FAILED" if e["deal"] in self.fail else "SUCCEEDED"
         status = e["status"]
-        output = {"status": "Synced", "opportunityId": e["deal"]} if status == "SUCCEEDED" else None
+        final = "Drift" if e["deal"] in self.drift else "Synced"
+        output = {"status": final, "opportunityId": e["deal"]} if status == "SUCCEEDED" else None
         error = self.fail_error if status == "FAILED" else None
-        return Execution(arn, status, outcome_of(status, output), output, error)
+        return Execution(arn, status, output, error)
 
     def report(self, arn: str) -> ExecutionReport:
         e = self.describe(arn)
@@ -123,6 +120,9 @@ class FakeBackend:
 
     def executions_for(self, opportunity_id: str, *, limit: int, days: int):
         return []
+
+    def status_source(self, days: int) -> str:
+        return "the fake's memory"
 
     def finish_all(self) -> None:
         for e in self.executions.values():

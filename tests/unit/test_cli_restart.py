@@ -99,3 +99,55 @@ def test_redriving_the_same_message_twice_follows_the_first_restart() -> None:
 def test_redrive_max() -> None:
     backend = FakeBackend(dlq=[message(1), message(2), message(3)])
     assert redrive(backend, 2).received == 2
+
+
+def test_a_replay_that_ends_drift_exits_1_because_a_person_must_decide() -> None:
+    backend = FakeBackend(drift={opp(1)})
+    result = replay(backend, opp(1))
+    assert result.report is not None and result.report.outcome == "Drift"
+    assert result.exit_code == 1
+
+
+def test_redrive_deletes_the_message_of_a_restart_that_ended_drift_and_counts_it() -> None:
+    backend = FakeBackend(dlq=[message(1), message(2)], drift={opp(2)})
+    summary = redrive(backend)
+    drifted = next(i for i in summary.items if i.opportunityId == opp(2))
+    assert drifted.outcome == "Drift" and drifted.messageDeleted and "drift" in drifted.note
+    assert (summary.synced, summary.drifted, summary.deleted, summary.kept) == (1, 1, 2, 0)
+    assert summary.exit_code == 1
+
+
+def test_replaying_a_dlq_file_replays_each_deal_once_and_reports_messages_naming_none() -> None:
+    from closedwon_cli.restart import replay_messages
+
+    event = {"detail": {"payload": {"Opportunity_Id__c": opp(3)}}}  # no opportunityId field
+    bodies = [message(1), message(2), message(1), {"version": "1", "event": event}, {}]
+    backend = FakeBackend(fail={opp(2)})
+    batch = replay_messages(backend, bodies, source="dlq.json")
+    assert [(r.opportunityId, r.messages) for r in batch.replays] == [
+        (opp(1), [1, 3]),
+        (opp(2), [2]),
+        (opp(3), [4]),
+    ]
+    assert len(backend.executions) == 3 and backend.deleted == []  # replay leaves the DLQ alone
+    assert batch.notReplayed == [{"message": 5, "reason": "no opportunity id in the message"}]
+    assert [r.exit_code for r in batch.replays] == [0, 1, 0] and batch.exit_code == 1
+    assert batch.to_json()["messages"] == 5
+
+
+def test_replaying_one_message_of_a_dlq_file() -> None:
+    from closedwon_cli.restart import replay_messages
+
+    backend = FakeBackend(limit=1)
+    batch = replay_messages(backend, [message(1), message(2)], source="f", numbers=[2])
+    (only,) = batch.replays
+    assert (only.opportunityId, only.messages, batch.exit_code) == (opp(2), [2], 0)
+
+
+def test_replays_of_a_dlq_file_run_at_most_the_concurrency_limit_at_once() -> None:
+    from closedwon_cli.restart import replay_messages
+
+    backend = FakeBackend(limit=2, polls=3)
+    batch = replay_messages(backend, [message(n) for n in range(1, 7)], source="f")
+    assert len(batch.replays) == 6 and backend.max_running == 2
+    assert all(r.report is not None and r.report.outcome == "Synced" for r in batch.replays)

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from closedwon.salesforce.soql import won_opportunities_query
-from closedwon_cli.backends import CliError
 from closedwon_cli.backfill import (
     Backfill,
     BackfillOptions,
@@ -16,6 +15,7 @@ from closedwon_cli.backfill import (
     execution_name,
     parse_date,
 )
+from closedwon_cli.errors import CliError
 from closedwon_cli.pacing import StopSignal
 from tests.fakes.cli_backend import FakeBackend, opp, rows
 
@@ -54,6 +54,15 @@ def test_paces_counts_and_records_every_deal(tmp_path) -> None:
         backend.executions[deals[opp(1)]["executionArn"]]["payload"]["trigger"]["trigger"]
         == "BACKFILL"
     )
+
+
+def test_a_deal_that_ends_drift_is_counted_apart_and_the_backfill_exits_1(tmp_path) -> None:
+    backend = FakeBackend(rows(3), drift={opp(2)})
+    summary = Backfill(backend, options(tmp_path)).run()
+    assert (summary.started, summary.synced, summary.drifted, summary.failed) == (3, 2, 1, 0)
+    assert summary.complete and summary.exit_code == 1  # nothing failed; a person must decide
+    deals = json.loads((tmp_path / "ck.json").read_text())["deals"]
+    assert deals[opp(2)]["state"] == "succeeded" and deals[opp(2)]["outcome"] == "Drift"
 
 
 def test_a_refused_start_is_retried_by_the_next_invocation_of_the_same_run(tmp_path) -> None:
@@ -220,16 +229,22 @@ def test_progress_bar_and_plain_lines() -> None:
     assert len(printed) == 11  # the start, then one line per 10%
 
 
-def test_the_offline_backend_rereads_a_half_written_execution(monkeypatch, tmp_path) -> None:
-    from closedwon_cli.backends import CloudBackend, Execution, OfflineBackend
+def test_the_offline_backend_rereads_a_half_written_execution(tmp_path) -> None:
+    from closedwon_cli.executions import Execution
+    from closedwon_cli.offline_backend import OfflineBackend
     from offline.stack import StackOptions
 
-    reads = iter(
-        [
-            Execution("arn:x", "FAILED", "Failed", error=None),  # moto: status first...
-            Execution("arn:x", "FAILED", "Failed", error="DealSyncFailed"),  # ...then the error
-        ]
-    )
-    monkeypatch.setattr(CloudBackend, "describe", lambda self, arn: next(reads))
+    class Moto:
+        reads = iter(
+            [
+                Execution("arn:x", "FAILED", error=None),  # moto: status first...
+                Execution("arn:x", "FAILED", error="DealSyncFailed"),  # ...then the error
+            ]
+        )
+
+        def describe(self, arn: str) -> Execution:
+            return next(self.reads)
+
     backend = OfflineBackend(StackOptions(state_dir=tmp_path))
+    backend._cloud = Moto()  # type: ignore[assignment]
     assert backend.describe("arn:x").sent_to_dlq

@@ -9,19 +9,12 @@ import pytest
 from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
-from closedwon_cli.backends import (
-    AlreadyStarted,
-    CliError,
-    CloudBackend,
-    Execution,
-    ExecutionReport,
-    StackResources,
-    StartFailed,
-    dlq_message_in,
-    report_from_history,
-    status_query,
-)
+from closedwon_cli.cloud import CloudBackend, status_query
+from closedwon_cli.errors import AlreadyStarted, CliError, StartFailed
+from closedwon_cli.executions import Execution, ExecutionReport, report_from_history
+from closedwon_cli.history import dlq_message_in
 from closedwon_cli.restart import redrive, replay
+from closedwon_cli.stack import StackResources
 from tests.fakes.cli_backend import ORG, opp
 
 REGION = "eu-west-1"
@@ -38,6 +31,9 @@ def aws_env(monkeypatch):
     }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+PARAMETERS = {"SalesforceOrgId": ORG, "NetSuiteConcurrencyLimit": "4"}
 
 
 def outputs(**overrides) -> dict[str, str]:
@@ -58,22 +54,19 @@ def test_stack_resources_from_stack_outputs() -> None:
     assert resources.execution_arn("replay-x") == (
         f"arn:aws:states:{REGION}:123456789012:execution:prod-closed-won-sync:replay-x"
     )
-    # template default when the parameter is absent
-    assert (
+    # DescribeStacks lists every parameter, defaults included: one missing is not our stack
+    # (and the CLI never reads template.yaml to make one up).
+    with pytest.raises(CliError, match="no parameter NetSuiteConcurrencyLimit"):
+        StackResources.from_stack_outputs("p", outputs(), {"SalesforceOrgId": ORG})
+    with pytest.raises(CliError, match="'many' is not a number"):
         StackResources.from_stack_outputs(
-            "p", outputs(), {"SalesforceOrgId": ORG}
-        ).netsuite_concurrency_limit
-        == 4
-    )
-    with pytest.raises(CliError, match="no output DeadLetterQueueUrl"):
-        StackResources.from_stack_outputs(
-            "prod", outputs(DeadLetterQueueUrl=""), {"SalesforceOrgId": ORG}
+            "p", outputs(), {**PARAMETERS, "NetSuiteConcurrencyLimit": "many"}
         )
+    with pytest.raises(CliError, match="no output DeadLetterQueueUrl"):
+        StackResources.from_stack_outputs("prod", outputs(DeadLetterQueueUrl=""), PARAMETERS)
     with pytest.raises(CliError, match="SalesforceOrgId"):
-        StackResources.from_stack_outputs("prod", outputs(), {})
-    old = StackResources.from_stack_outputs(
-        "prod", outputs(LoadDealLogGroupName=""), {"SalesforceOrgId": ORG}
-    )
+        StackResources.from_stack_outputs("prod", outputs(), {"NetSuiteConcurrencyLimit": "4"})
+    old = StackResources.from_stack_outputs("prod", outputs(LoadDealLogGroupName=""), PARAMETERS)
     with pytest.raises(CliError, match="LoadDealLogGroupName"):
         CloudBackend(old, boto3.Session()).executions_for(opp(1), limit=5, days=30)
 
@@ -104,7 +97,7 @@ def test_connect_reads_the_outputs_and_parameters_of_the_stack(monkeypatch) -> N
             assert service == "cloudformation"
             return cfn
 
-    monkeypatch.setattr("closedwon_cli.backends.boto3.Session", Session)
+    monkeypatch.setattr("closedwon_cli.cloud.boto3.Session", Session)
     backend = CloudBackend.connect("prod", profile="ops", region=REGION)
     assert backend.resources == StackResources.from_stack_outputs(
         "prod", outputs(), {"SalesforceOrgId": ORG, "NetSuiteConcurrencyLimit": "6"}
@@ -129,11 +122,11 @@ def _backend(machine: str = MACHINE, dlq_url: str | None = None) -> CloudBackend
     resources = StackResources.from_stack_outputs(
         "prod",
         outputs(StateMachineArn=machine, **({"DeadLetterQueueUrl": dlq_url} if dlq_url else {})),
-        {"SalesforceOrgId": ORG},
+        PARAMETERS,
     )
-    backend = CloudBackend(resources, boto3.Session(region_name=REGION), sleep=lambda _: None)
-    backend.dlq_wait_s = 0
-    return backend
+    return CloudBackend(
+        resources, boto3.Session(region_name=REGION), dlq_wait_s=0, sleep=lambda _: None
+    )
 
 
 @mock_aws
@@ -252,9 +245,7 @@ def test_executions_for_runs_logs_insights_then_describes_each_execution() -> No
     stub.activate()
     backend._clients["logs"] = logs
     starts = {arn_old: "2025-01-01T10:00:00Z", arn_new: "2025-02-01T10:00:00Z"}
-    backend.describe = lambda arn: Execution(
-        arn, "SUCCEEDED" if arn in starts else "UNKNOWN", "Synced"
-    )
+    backend.describe = lambda arn: Execution(arn, "SUCCEEDED" if arn in starts else "UNKNOWN")
     backend.report = lambda arn: ExecutionReport(
         arn, arn[-3:], "SUCCEEDED", "Synced", starts[arn], None
     )

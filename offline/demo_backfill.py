@@ -1,7 +1,7 @@
 """Backfill a year of generated historical deals offline, interrupted with Ctrl-C and resumed.
 
-    python -m closedwon_cli.demo_backfill [--deals 500] [--interrupt-after 200] [--state DIR]
-    python -m closedwon_cli.demo_backfill --deals 12 --state DIR --org-only   # just the data
+    python -m offline.demo_backfill [--deals 500] [--interrupt-after 200] [--state DIR]
+    python -m offline.demo_backfill --deals 12 --state DIR --org-only   # just the data
 
 1. Generates an org of DEALS won opportunities closed across 2025 (every 25th already marked
    Synced in Salesforce, plus a lost deal and two deals outside the range) and a NetSuite seed.
@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from offline.corpus import OrgBuilder, netsuite_seed
+from offline.template import ROOT
 
 SINCE, UNTIL = "2025-01-01", "2025-12-31"
 
@@ -77,8 +78,9 @@ def _run(
 ) -> tuple[int, dict[str, Any], float]:
     """Run the CLI as a child process (stderr shown live); SIGINT it after N recorded starts."""
     started = time.perf_counter()
+    # From the checkout's root, where `python -m closedwon_cli` finds the offline stack.
     child = subprocess.Popen(
-        [sys.executable, "-m", "closedwon_cli", *argv], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", "closedwon_cli", *argv], stdout=subprocess.PIPE, text=True, cwd=ROOT
     )
     if interrupt_after is not None:
         while child.poll() is None:
@@ -100,7 +102,7 @@ def _run(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m closedwon_cli.demo_backfill")
+    parser = argparse.ArgumentParser(prog="python -m offline.demo_backfill")
     parser.add_argument("--deals", type=int, default=500)
     parser.add_argument("--interrupt-after", type=int, default=200)
     parser.add_argument("--state", type=Path, help="work folder (default: a temporary one)")
