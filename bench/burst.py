@@ -23,11 +23,10 @@ from bench.common import (
     outcomes,
     print_table,
     records_written,
-    semaphore_calls,
-    semaphore_held_seconds,
     start_all,
     wait_all,
 )
+from bench.semaphore_calls import SemaphoreCalls
 
 DYNAMODB_USD_PER_WRITE = 0.625 / 1_000_000  # on-demand write request unit
 DYNAMODB_USD_PER_READ = 0.125 / 1_000_000  # on-demand read request unit (a strong read of < 4 KB)
@@ -58,14 +57,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> dict[str, object]:
     args = parse_args(argv)
     corpus = generated_corpus(args.deals, seed=args.seed)
-    with bench_stack(
-        corpus,
-        netsuite_latency_s=args.latency,
-        netsuite_concurrency_limit=args.limit,
-        netsuite_in_process=False,
-        parameters={"NetSuiteConcurrencyLimit": str(args.limit)},
-        retry_time_scale=args.retry_time_scale,
-    ) as stack:
+    with (
+        bench_stack(
+            corpus,
+            netsuite_latency_s=args.latency,
+            netsuite_concurrency_limit=args.limit,
+            netsuite_in_process=False,
+            parameters={"NetSuiteConcurrencyLimit": str(args.limit)},
+            retry_time_scale=args.retry_time_scale,
+        ) as stack,
+        SemaphoreCalls().counting() as semaphore,
+    ):
         events = corpus.events()
         started = time.perf_counter()
         cpu_started = time.process_time()
@@ -78,12 +80,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
         requests = stack.netsuite_api_calls()
         ns = stack.netsuite.stats
         dump = stack.netsuite.dump()
-        calls = semaphore_calls()
+        calls = semaphore.calls
         polls = calls["poll"]
-        held = semaphore_held_seconds()
+        held = semaphore.held_s
         lambda_errors = sum(stack.lambdas.stats.errors.values())
     floor = requests * args.latency / args.limit
-    writes_per_deal = (sum(calls.values()) - polls) / max(1, args.deals)
+    writes_per_deal = semaphore.writes / max(1, args.deals)
     reads_per_deal = polls / max(1, args.deals)
     semaphore_usd = (
         writes_per_deal * DYNAMODB_USD_PER_WRITE + reads_per_deal * DYNAMODB_USD_PER_READ
@@ -104,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
         "limit": args.limit,
         "cpu_seconds": round(cpu, 1),
         "semaphore_polls": polls,
-        "semaphore_writes": sum(calls.values()) - polls,
+        "semaphore_writes": semaphore.writes,
     }
     print(
         f"burst: {args.deals} deals at once; NetSuite latency {args.latency}s, limit {args.limit}"

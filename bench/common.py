@@ -11,7 +11,6 @@ import json
 import logging
 import shutil
 import tempfile
-import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
@@ -77,27 +76,20 @@ def sample_corpus() -> Corpus:
 def bench_stack(
     corpus: Corpus, *, keep: Path | None = None, **options: Any
 ) -> Iterator[OfflineStack]:
-    """An offline stack on ``corpus`` in a scratch folder (kept in ``keep`` when given).
+    """An offline stack on ``corpus`` in a scratch folder (kept in ``keep`` when given), with
+    moto's speed patches on (offline/moto_patches.py: harness CPU, not the product's).
 
     The functions' logs and metrics go to ``<folder>/lambda.log``; the product's Python logging
     (e.g. the NetSuite client's retry warnings) to ``<folder>/bench.log``, so the bench prints
     only its figures.
     """
     folder = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="closedwon-bench-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    org_path, seed_path = folder / "org.json", folder / "netsuite_seed.json"
-    org_path.write_text(json.dumps(corpus.snapshot), encoding="utf-8")
-    seed_path.write_text(json.dumps(corpus.seed), encoding="utf-8")
     options.setdefault("lambda_log_path", folder / "lambda.log")
-    stack = OfflineStack(
-        StackOptions(state_dir=folder / "state", org_path=org_path, seed_path=seed_path, **options)
-    )
+    options.setdefault("speed_patches", True)
+    stack = OfflineStack(StackOptions.in_folder(folder, corpus.snapshot, corpus.seed, **options))
     try:
         with _python_logging_to(folder / "bench.log"):
             stack.start()
-            global _meter
-            _meter = SemaphoreMeter()
-            stack.lambdas.on_cold_start.append(_meter.watch)
             try:
                 yield stack
             finally:
@@ -256,65 +248,3 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.3f}" if abs(value) < 100 else f"{value:,.1f}"
     return str(value)
-
-
-class SemaphoreMeter:
-    """Counts the NetSuite semaphore's DynamoDB calls in every container of a stack.
-
-    The product keeps no counters for the benchmarks: each new container's DynamoDB client gets
-    botocore event handlers that classify its calls by the item they touch.
-    """
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-        self.held_s = 0.0
-        self._taken: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def watch(self, function: str, container: Any) -> None:
-        events = container.client("dynamodb").meta.events
-        events.register("before-parameter-build.dynamodb", self._before)
-        events.register("after-call.dynamodb.PutItem", self._after_put)
-
-    def _before(
-        self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any
-    ) -> None:
-        operation = model.name
-        pk = ((params.get("Item") or params.get("Key") or {}).get("pk") or {}).get("S", "")
-        values = params.get("ExpressionAttributeValues") or {}
-        kind = None
-        if operation == "BatchGetItem":
-            kind = "poll"
-        elif pk.startswith("netsuite#slot#") and operation == "PutItem":
-            kind = "take"
-            context["bench_holder"] = params["Item"]["holder"]["S"]
-        elif pk.startswith("netsuite#slot#") and operation == "DeleteItem":
-            kind = "release"
-            with self._lock:
-                taken = self._taken.pop(values.get(":me", {}).get("S", ""), None)
-                if taken is not None:
-                    self.held_s += time.monotonic() - taken
-        elif pk == "netsuite#waiters":
-            kind = "join" if int(values.get(":d", {}).get("N", "0")) > 0 else "leave"
-        if kind is not None:
-            with self._lock:
-                self.calls[kind] += 1
-
-    def _after_put(self, http_response: Any, context: dict[str, Any], **_: Any) -> None:
-        holder = context.get("bench_holder")
-        if holder and http_response.status_code == 200:
-            with self._lock:
-                self._taken[holder] = time.monotonic()
-
-
-_meter = SemaphoreMeter()
-
-
-def semaphore_calls() -> Counter[str]:
-    """The NetSuite semaphore's DynamoDB calls by kind (take, release, join, leave, poll)."""
-    return Counter(_meter.calls)
-
-
-def semaphore_held_seconds() -> float:
-    """Seconds NetSuite-semaphore slots were held, summed over every step of the stack."""
-    return _meter.held_s

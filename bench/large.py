@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from bench.common import (
@@ -28,7 +29,7 @@ from bench.common import (
     wait_all,
 )
 from offline.corpus import LineSpec, OrgBuilder
-from offline.stack import OfflineStack
+from offline.stack import ExecutionResult, OfflineStack
 
 LIMIT_BYTES = 200 * 1024
 OPTION_CODES = ("PRO-SEATS", "PRO-ONBOARD", "PRO-API", "PRO-CONSOLE", "AN-DASH", "AN-STORAGE")
@@ -78,7 +79,7 @@ def large_quote_lines(lines: int, packages: int) -> list[LineSpec]:
 
 def large_corpus(lines: int, packages: int, contacts: int) -> tuple[Corpus, dict[str, str]]:
     org = OrgBuilder(seed=7)
-    address = {
+    address: dict[str, str | None] = {
         "Street": "1 Large Deal Plaza\nFloor 40",
         "City": "Boston",
         "State": "MA",
@@ -157,6 +158,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+@dataclass(frozen=True)
+class DealRun:
+    """One deal's execution and what it cost."""
+
+    arn: str
+    deal: str
+    result: ExecutionResult
+    seconds: float
+    salesforce_calls: int
+    netsuite_calls: int
+
+
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     corpus, labels = large_corpus(args.lines, args.packages, args.contacts)
@@ -170,39 +183,37 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             (arn,) = start_all(stack, [event])
             result = wait_all(stack, [arn], args.timeout)[arn]
             per_deal.append(
-                {
-                    "arn": arn,
-                    "deal": labels[opp["Id"]],
-                    "status": result.status,
-                    "error": result.error,
-                    "seconds": round(time.perf_counter() - deal_started, 2),
-                    "salesforce_calls": stack.salesforce.api_calls - sf_before,
-                    "netsuite_calls": stack.netsuite_api_calls() - ns_before,
-                    "result": result,
-                }
+                DealRun(
+                    arn=arn,
+                    deal=labels[opp["Id"]],
+                    result=result,
+                    seconds=round(time.perf_counter() - deal_started, 2),
+                    salesforce_calls=stack.salesforce.api_calls - sf_before,
+                    netsuite_calls=stack.netsuite_api_calls() - ns_before,
+                )
             )
         wall = time.perf_counter() - started
-        done = outcomes(stack, {d["arn"]: d["result"] for d in per_deal})
+        done = outcomes(stack, {d.arn: d.result for d in per_deal})
         lambda_payload = stack.lambdas.stats.max_payload_bytes
-        state_payload = max(history_payload_bytes(stack, d["arn"]) for d in per_deal)
+        state_payload = max(history_payload_bytes(stack, d.arn) for d in per_deal)
         max_payload = max(lambda_payload, state_payload)
         sf_calls, ns_calls = stack.salesforce.api_calls, stack.netsuite_api_calls()
         dump = stack.netsuite.dump()
     for d in per_deal:
-        synced = d["arn"] in done.synced
+        synced = d.arn in done.synced
         why = (
             ""
             if synced
-            else f" {done.dlq.get(d['arn'], {}).get('errorClass') or d['error']}"
-            + ("" if d["arn"] in done.dlq else " (no DLQ message: LOST)")
+            else f" {done.dlq.get(d.arn, {}).get('errorClass') or d.result.error}"
+            + ("" if d.arn in done.dlq else " (no DLQ message: LOST)")
         )
         rows.append(
             (
-                d["deal"],
+                d.deal,
                 ("Synced" if synced else "FAILED") + why,
-                d["seconds"],
-                d["salesforce_calls"],
-                d["netsuite_calls"],
+                d.seconds,
+                d.salesforce_calls,
+                d.netsuite_calls,
             )
         )
     figures: dict[str, Any] = {

@@ -29,7 +29,7 @@ sys.path[:0] = [str(ROOT / "layers" / "shared"), str(ROOT)]
 import boto3  # noqa: E402
 
 from offline.corpus import netsuite_seed  # noqa: E402
-from offline.stack import DEFAULT_CONFIG, REGION, OfflineStack, StackOptions  # noqa: E402
+from offline.stack import REGION, OfflineStack, StackOptions  # noqa: E402
 
 EVENTS = ROOT / "events"
 SAMPLE_EVENT = EVENTS / "opportunity_closed_won.json"
@@ -53,16 +53,9 @@ def run_and_capture(
     workdir: Path, org: dict[str, Any], event: dict[str, Any], name: str
 ) -> tuple[str, dict[str, Any]]:
     """Run one event on a fresh stack; return (execution status, {logical id: its input})."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / "org.json").write_text(json.dumps(org), encoding="utf-8")
-    (workdir / "seed.json").write_text(json.dumps(netsuite_seed()), encoding="utf-8")
     stack = OfflineStack(
-        StackOptions(
-            state_dir=workdir / "state",
-            org_path=workdir / "org.json",
-            seed_path=workdir / "seed.json",
-            config_path=DEFAULT_CONFIG,
-            lambda_log_path=workdir / "lambda.log",
+        StackOptions.in_folder(
+            workdir, org, netsuite_seed(), lambda_log_path=workdir / "lambda.log"
         )
     )
     stack.start()
@@ -145,7 +138,8 @@ def main() -> None:
     if missing:
         raise SystemExit(f"no input captured for {', '.join(missing)}")
     for logical_id, file_name in FILES.items():
-        sample = fixups.get(logical_id, lambda s: s)(inputs[logical_id])
+        fixup = fixups.get(logical_id)
+        sample = fixup(inputs[logical_id]) if fixup else inputs[logical_id]
         path = EVENTS / file_name
         path.write_text(json.dumps(sample, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"{path.relative_to(ROOT)}  <- {logical_id}")

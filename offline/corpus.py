@@ -455,7 +455,7 @@ def platform_event(
     event_id: str | None = None,
     closed_at: str = "2026-03-04T17:21:08",
 ) -> dict[str, Any]:
-    """The relayed EventBridge event for one opportunity (reference/salesforce.md §7.1);
+    """The relayed EventBridge event for one opportunity (docs/reference/salesforce.md §7.1);
     ``closed_at`` is when it was won (UTC, seconds)."""
     oid = opportunity["Id"]
     relayed = (dt.datetime.fromisoformat(closed_at) + dt.timedelta(seconds=1)).isoformat()
@@ -492,7 +492,7 @@ def change_event(
     stage: str = "Closed Won",
     change_type: str = "UPDATE",
 ) -> dict[str, Any]:
-    """A relayed CDC OpportunityChangeEvent (reference/salesforce.md §7.2)."""
+    """A relayed CDC OpportunityChangeEvent (docs/reference/salesforce.md §7.2)."""
     return {
         "version": "0",
         "id": f"5c42b99e-c214-4a9c-8fbd-{opportunity['Id'][-12:].lower().ljust(12, '0')}",
@@ -525,3 +525,31 @@ def change_event(
             }
         },
     }
+
+
+def existing_customer(
+    customer_id: str,
+    company_name: str,
+    *,
+    currency: str = "1",
+    subsidiary: str = "1",
+    terms: str | None = None,
+    email: str | None = None,
+    external_id: str | None = None,
+) -> dict[str, Any]:
+    """A NetSuite customer made before go-live (by finance, not by the product), for a seed's
+    ``customer`` list: its own primary currency, subsidiary, terms and e-mail, no externalId."""
+    record: dict[str, Any] = {
+        "id": customer_id,
+        "companyName": company_name,
+        "isPerson": False,
+        "subsidiary": {"id": subsidiary},
+        "currency": {"id": currency},
+    }
+    if terms:
+        record["terms"] = {"id": terms}
+    if email:
+        record["email"] = email
+    if external_id:
+        record["externalId"] = external_id
+    return record

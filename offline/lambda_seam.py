@@ -2,7 +2,7 @@
 
 moto's executing Step Functions interpreter invokes Lambda tasks through
 ``LambdaFunction._invoke_lambda(self, event) -> (payload, errored, logs)`` (a private API, pinned
-by the exact moto version in requirements-dev.txt and guarded by tests/offline/test_seam_canary.py).
+by the exact moto version in requirements-dev.txt and guarded by tests/integration/test_seam_canary.py).
 We import the function's ``app.py`` from its CodeUri, call its handler with a Lambda-like context,
 and on an exception return Lambda's error payload so ``errorType`` becomes the ASL error name.
 
@@ -29,9 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from unittest import mock
-
-from moto.awslambda.models import LambdaFunction
 
 from closedwon.container import Container
 
@@ -88,7 +85,6 @@ class LambdaRegistry:
         self.functions: dict[str, FunctionEntry] = {}
         self.stats = InvocationStats()
         self._lock = threading.Lock()
-        self._patch: Any = None
         #: Called with each new container, before its first invocation (benchmarks meter it).
         self.on_cold_start: list[Callable[[str, Container], None]] = []
         #: Called with the function's logical id and the milliseconds of each invocation.
@@ -109,20 +105,6 @@ class LambdaRegistry:
         self.functions[function_name] = FunctionEntry(
             logical_id, getattr(module, attr), environment, memory_mb, reserved_concurrency
         )
-
-    def install(self) -> None:
-        registry = self
-
-        def invoke(fn: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
-            return registry.invoke(fn.function_name, event)
-
-        self._patch = mock.patch.object(LambdaFunction, "_invoke_lambda", invoke)
-        self._patch.start()
-
-    def uninstall(self) -> None:
-        if self._patch is not None:
-            self._patch.stop()
-            self._patch = None
 
     def invoke(self, function_name: str, event: Any) -> tuple[str, bool, str]:
         import time

@@ -62,7 +62,9 @@ for _name in (
 
 
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader)
+    """template.yaml as a dict, short-form tags turned into their long ``Fn::`` forms."""
+    template: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader)
+    return template
 
 
 @dataclass

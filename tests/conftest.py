@@ -39,5 +39,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         relative = Path(str(item.path)).resolve().relative_to(tests_dir)
         tier = relative.parts[0]
         if tier not in TIERS:
-            raise pytest.UsageError(f"{relative}: every test lives under tests/{{{','.join(TIERS)}}}/")
+            raise pytest.UsageError(
+                f"{relative}: every test lives under tests/{{{','.join(TIERS)}}}/"
+            )
         item.add_marker(getattr(pytest.mark, tier))

@@ -1,4 +1,4 @@
-"""Authentication: OAuth 2.0 client credentials (M2M) and TBA / OAuth 1.0a HMAC-SHA256 (§3).
+"""Authentication: OAuth 2.0 client credentials (M2M) and TBA / OAuth 1.0a HMAC-SHA256 (docs/reference/netsuite.md §3).
 
 * Token endpoint: form-encoded ``client_credentials`` grant with a JWT client assertion
   (``alg`` PS256/PS384/PS512/ES256/ES384/ES512, ``kid`` = certificate id, ``iss`` = client id,

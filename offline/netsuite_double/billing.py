@@ -7,6 +7,9 @@
   billing account must match them; its price book must belong to its plan.
 * ``subscriptionLine`` records cannot be created or deleted; PATCH moves a line DRAFT <->
   PENDING_ACTIVATION.
+* A customer's primary currency and subsidiary cannot change once it has a billing account,
+  a subscription or a (seeded) transaction; a billing account or subscription must be in one of
+  its customer's currencies (the primary one or one in ``currencyList``).
 * An ACTIVATE change order activates applied PENDING_ACTIVATION lines, and the subscription when
   every included line is ACTIVE.
 """
@@ -69,6 +72,10 @@ _LINE_RECORD_FIXED = (
 )
 
 
+# Transaction record types a seed may hold; each references its customer as ``entity``.
+_TRANSACTION_TYPES = ("invoice", "salesOrder", "cashSale", "creditMemo", "customerPayment")
+
+
 def _id(value: Any) -> str | None:
     return value.get("id") if isinstance(value, dict) else None
 
@@ -129,6 +136,7 @@ class Billing:
         elif record_type == "priceBook":
             self._price_book(record)
         elif record_type == "billingAccount":
+            self._in_customer_currency(record, "billing account")
             self._billing_account(record)
         elif record_type == "subscriptionTerm":
             record.setdefault("subscriptionTermType", {"id": "STANDARD"})
@@ -138,6 +146,7 @@ class Billing:
             record.setdefault("isPerson", False)
         elif record_type == "subscription":
             self._subscription_header(record, None)
+            self._in_customer_currency(record, "subscription")
             record["billingSubscriptionStatus"] = {"id": DRAFT}
         elif record_type == "subscriptionChangeOrder":
             self.change_orders.validate(record)
@@ -160,6 +169,10 @@ class Billing:
             self._price_book(new)
         elif record_type == "contact":
             self._contact(new)
+        elif record_type == "customer":
+            self._customer_change(old, new)
+        elif record_type == "billingAccount":
+            self._in_customer_currency(new, "billing account")
         elif record_type == "subscription":
             self._subscription_header(new, old)
             self._merge_lines(new, norm.get("subscriptionLine"))
@@ -224,6 +237,51 @@ class Billing:
         if company and _id(company.get("subsidiary")) != _id(contact.get("subsidiary")):
             raise errors.user_error(
                 "The subsidiary of the contact must match the subsidiary of its company."
+            )
+
+    # --- customer currencies ------------------------------------------------------------------
+
+    def _customer_change(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        """Primary currency and subsidiary are fixed once the customer has billing records."""
+        changed = [
+            label
+            for name, label in (("currency", "primary currency"), ("subsidiary", "subsidiary"))
+            if _id(old.get(name)) and _id(new.get(name)) != _id(old.get(name))
+        ]
+        if changed and self._has_billing_records(str(old["id"])):
+            raise errors.user_error(
+                f"You cannot change the {' or '.join(changed)} of a customer that has billing "
+                "accounts, subscriptions or transactions."
+            )
+
+    def _has_billing_records(self, customer_id: str) -> bool:
+        """A billing account or subscription of the customer, or a transaction (a seeded
+        ``invoice``, ``salesOrder``, … whose ``entity`` is the customer)."""
+        billing = any(
+            _id(record.get("customer")) == customer_id
+            for record_type in ("billingAccount", "subscription")
+            for record in self.store.all(record_type)
+        )
+        return billing or any(
+            _id(record.get("entity")) == customer_id
+            for record_type in _TRANSACTION_TYPES
+            for record in self.store.all(record_type)
+        )
+
+    def _in_customer_currency(self, record: dict[str, Any], what: str) -> None:
+        """A billing record's currency must be one the customer has (primary or currencyList)."""
+        customer = self.store.get("customer", _id(record.get("customer")) or "")
+        currency = _id(record.get("currency"))
+        if customer is None or currency is None or not _id(customer.get("currency")):
+            return
+        currencies = {_id(customer.get("currency"))} | {
+            _id(entry.get("currency"))
+            for entry in customer.get("currencyList", {"items": []})["items"]
+        }
+        if currency not in currencies:
+            raise errors.user_error(
+                f"The currency of the {what} must be one of the currencies of its customer. "
+                "Add the currency to the customer's currency list first."
             )
 
     # --- subscription -------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 The product checks ``fields`` rules (docs/mapping.md §7.2) against this list at cold start; it
 ships inside the layer (``closedwon/rules/netsuite_fields.json``) because the schema files do not.
 Regenerate after changing schema/*.json: ``python -m offline.netsuite_double.field_catalog``
-(tests/unit/test_rule_field_catalog.py fails when the shipped list is stale).
+(tests/unit/rules/test_rule_field_catalog.py fails when the shipped list is stale).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Stored form: references and enums as ``{"id": "<str>"}``, sublists and multi-selects as
 ``{"items": [...]}``, numbers and dates checked, ``None`` meaning "clear this field".
-Errors are the documented 400 bodies with ``o:errorPath`` (§2.1, §8.6 E9).
+Errors are the documented 400 bodies with ``o:errorPath`` (docs/reference/netsuite.md §2.1, §8.6 E9).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The record service: create, upsert by externalId, merge updates, read, delete, seed, dump.
 
 Every operation runs inside one store transaction, so validation, SuiteBilling side effects and
-the write are atomic and concurrent requests for one externalId are serialised (§8.7).
+the write are atomic and concurrent requests for one externalId are serialised (docs/reference/netsuite.md §8.7).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Stored record -> the JSON a GET returns (§1.4, §1.5, §8.6 E2/E6).
+"""Stored record -> the JSON a GET returns (docs/reference/netsuite.md §1.4, §1.5, §8.6 E2/E6).
 
 ``id`` as a string, ``links`` with ``self``, references as ``{"links": [], "id", "refName"}``,
 enums as ``{"id", "refName"}``, sublists as a ``self`` link unless ``expandSubResources=true``.

@@ -1,4 +1,4 @@
-"""URL routing and the REST endpoints: record CRUD, SuiteQL, OAuth 2.0 token (§1, §3.3, §4).
+"""URL routing and the REST endpoints: record CRUD, SuiteQL, OAuth 2.0 token (docs/reference/netsuite.md §1, §3.3, §4).
 
 Transport-free: a :class:`Request` in, a :class:`Response` out (or a ``NetSuiteError``), so the
 HTTP layer only deals with sockets, concurrency and faults.

@@ -11,7 +11,7 @@ import pytest
 
 from offline.corpus import OrgBuilder, netsuite_seed, platform_event
 from offline.runner import Runner
-from offline.stack import DEFAULT_CONFIG, OfflineStack, StackOptions
+from offline.stack import DEFAULT_CONFIG, DEFAULT_ORG, OfflineStack, StackOptions
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,17 +28,14 @@ def make_stack(tmp_path: Path) -> Iterator[Callable[..., OfflineStack]]:
         state: Path | None = None,
         **options: Any,
     ) -> OfflineStack:
-        org_path = tmp_path / f"org{len(started)}.json"
-        org_path.write_text(
-            json.dumps(org) if org is not None else (ROOT / "offline/sample/org.json").read_text()
-        )
-        seed_path = tmp_path / "seed.json"
-        seed_path.write_text(json.dumps(netsuite_seed()))
+        snapshot = org if org is not None else json.loads(DEFAULT_ORG.read_text(encoding="utf-8"))
         stack = OfflineStack(
-            StackOptions(
+            StackOptions.in_folder(
+                tmp_path,
+                snapshot,
+                netsuite_seed(),
+                name=f"stack{len(started)}-",
                 state_dir=state or tmp_path / "state",
-                org_path=org_path,
-                seed_path=seed_path,
                 config_path=config,
                 **options,
             )

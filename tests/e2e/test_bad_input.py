@@ -1,4 +1,4 @@
-"""The bad-input corpus: every kind of malformed event or invalid deal, end to end (issue 4 §6–§7).
+"""The bad-input corpus: every kind of malformed event or invalid deal, end to end (docs/reference/salesforce.md §7, docs/mapping.md §2).
 
 Each case is one small org spec (built with :class:`OrgBuilder`) plus the event that points at it,
 run through the offline stack the way the cloud would (rule pattern → state machine → handlers).
@@ -911,15 +911,11 @@ class Stacks:
 
 
 def start(directory: Path, org: dict[str, Any], config: Path) -> OfflineStack:
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "org.json").write_text(json.dumps(org), encoding="utf-8")
-    (directory / "seed.json").write_text(json.dumps(netsuite_seed()), encoding="utf-8")
-    (directory / "state").mkdir(exist_ok=True)
     stack = OfflineStack(
-        StackOptions(
-            state_dir=directory / "state",
-            org_path=directory / "org.json",
-            seed_path=directory / "seed.json",
+        StackOptions.in_folder(
+            directory,
+            org,
+            netsuite_seed(),
             config_path=config,
             lambda_log_path=directory / "lambda.log",
         )

@@ -93,3 +93,14 @@ def test_bench_prints_a_result_line_last(name: str) -> None:
     assert prefix == "RESULT", lines[-1]
     result = json.loads(payload)
     assert keys <= set(result), keys - set(result)
+
+
+def test_given_a_bench_stack_then_moto_runs_with_the_speed_patches_and_without_them_after() -> None:
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    from bench.common import bench_stack, sample_corpus
+
+    shipped = ExecutionWorker._get_evaluation_entrypoint
+    with bench_stack(sample_corpus()):
+        assert ExecutionWorker._get_evaluation_entrypoint is not shipped
+    assert ExecutionWorker._get_evaluation_entrypoint is shipped

@@ -16,9 +16,9 @@ def test_the_sample_deal_syncs_against_the_double_in_a_child_process(make_stack)
     dump = stack.netsuite.dump()
     assert sum(len(records) for records in dump.values()) == 17
     stats = stack.netsuite.stats
-    assert stats["requests"] == 32 and stats["max_in_flight"] >= 1
+    assert stats["requests"] == 35 and stats["max_in_flight"] >= 1
     # every admitted request waited the latency, so the double was busy at least that long
-    assert stats["busy_s"] >= 32 * 0.01
+    assert stats["busy_s"] >= 35 * 0.01
 
 
 def test_a_stopped_process_double_says_so(tmp_path) -> None:

@@ -1,4 +1,4 @@
-"""The bundled sample deal, end to end: every record checked against MAPPING.md by hand."""
+"""The bundled sample deal, end to end: every record checked against docs/mapping.md by hand."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def test_the_sample_deal_lands_in_netsuite_as_the_spec_says(make_stack) -> None:
     assert [m["lineNumber"] for m in members] == [1, 2, 3, 4, 5]
     assert plans["Platform Pro"]["initialTerm"]["id"] == term["id"]
 
-    # Unit price per billing period (MAPPING §4.6), computed by hand:
+    # Unit price per billing period (docs/mapping.md §4.6), computed by hand:
     # bundle 12000/yr annual, seats 600/12mo monthly -> 50, onboarding one-time 2500,
     # API 2.00 per unit used, console 0, support 4800/12mo quarterly -> 1200.
     prices = {p["externalId"]: p["priceTiers"]["items"][0]["value"] for p in dump["pricePlan"]}
@@ -116,8 +116,9 @@ def test_the_call_budget_holds(make_stack) -> None:
     stack = make_stack()
     report = run(stack, sample_event())
     written = sum(len(v) for v in report.netsuite.values())
-    # records written + create-if-absent checks (everything but customer/contacts) + 1 SuiteQL
-    checks = written - 3
+    # records written + one look-up before each (an existing record is adopted, never recreated)
+    # + 1 SuiteQL
+    checks = written
     assert report.salesforceCalls == 2
     assert report.netsuiteCalls <= written + checks + 1
 

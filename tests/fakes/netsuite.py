@@ -100,14 +100,32 @@ class FakeNetSuite:
         if record is None:
             raise AssertionError(f"PATCH of an unknown {record_type} {internal_id}")
         record.update(copy.deepcopy(dict(body)))
+        table = self.records[record_type]
+        for key, stored in list(table.items()):
+            if stored is record and record.get("externalId") and key != record["externalId"]:
+                table[record["externalId"]] = table.pop(key)
 
     def suiteql(self, query: str, params: Sequence[str | int] = ()) -> list[dict[str, Any]]:
         self._call("POST suiteql")
+        if query.startswith("SELECT id, externalid FROM billingaccount WHERE customer = ?"):
+            customer, currency = (str(p) for p in params)
+            return [
+                {"id": a["id"], **({"externalid": a["externalId"]} if a.get("externalId") else {})}
+                for a in self.all("billingAccount")
+                if a["customer"]["id"] == customer and a["currency"]["id"] == currency
+            ]
         assert query.startswith("SELECT id, itemid FROM item WHERE itemid IN ("), query
         assert query.count("?") == len(params), "every value is a bound parameter"
         return [{"id": self.items[str(p)], "itemid": str(p)} for p in params if p in self.items]
 
     # ------------------------------------------------------------------ test helpers
+
+    def seed(self, record_type: str, record: dict[str, Any]) -> str:
+        """Store a record made outside the product (``externalId`` may be absent); its id."""
+        internal_id = str(record.get("id") or next(self._ids))
+        key = record.get("externalId") or f"#{internal_id}"
+        self.records.setdefault(record_type, {})[key] = {**copy.deepcopy(record), "id": internal_id}
+        return internal_id
 
     def all(self, record_type: str) -> list[dict[str, Any]]:
         return list(self.records.get(record_type, {}).values())

@@ -27,13 +27,18 @@ class FakeSalesforce:
         self.extra_fields = SoqlFields()
 
     def read_deal(
-        self, opportunity_id: str, *, multi_currency: bool, extra: SoqlFields = SoqlFields()
+        self,
+        opportunity_id: str,
+        *,
+        multi_currency: bool,
+        extra: SoqlFields = SoqlFields(),
+        netsuite_id_fields: tuple[str, str] | None = None,
     ) -> dict[str, Any]:
         if self.down is not None:
             raise self.down
         self.reads.append(opportunity_id)
         self.extra_fields = extra
-        return deal_source(self.snapshot, opportunity_id)
+        return deal_source(self.snapshot, opportunity_id, netsuite_id_fields)
 
     def write(self, records: list[dict[str, Any]], *, what: str) -> list[str]:
         if self.down is not None:

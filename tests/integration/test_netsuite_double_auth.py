@@ -1,4 +1,4 @@
-"""Authentication of the NetSuite double: OAuth 2.0 client credentials (M2M) and TBA (§3)."""
+"""Authentication of the NetSuite double: OAuth 2.0 client credentials (M2M) and TBA (docs/reference/netsuite.md §3)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The Salesforce double, driven by the real simple-salesforce client over HTTPS.
 
-Given a CPQ org snapshot, when the product's own calls (JWT login, the §8 SOQL, composite,
+Given a CPQ org snapshot, when the product's own calls (JWT login, the SOQL of docs/reference/salesforce.md §8, composite,
 sObject Collections, single-record PATCH) go through simple-salesforce, then the double answers
 with the shapes, errors and exceptions real Salesforce gives.
 """

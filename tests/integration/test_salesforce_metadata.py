@@ -89,7 +89,7 @@ FILTER_KEYWORDS = {
     "EXCLUDES",
 }
 
-# The event contract (reference/salesforce.md §7.1): name -> (type, length, required).
+# The event contract (docs/reference/salesforce.md §7.1): name -> (type, length, required).
 EVENT_FIELD_SPEC = {
     "Opportunity_Id__c": ("Text", "18", "true"),
     "Account_Id__c": ("Text", "18", "true"),
@@ -422,7 +422,7 @@ def test_every_status_the_code_writes_is_a_picklist_value() -> None:
 def test_opportunity_result_fields_have_room_for_what_the_sync_writes() -> None:
     wb = WritebackFields()
     opp = fields_of("Opportunity")
-    # MAPPING.md §5: errors are truncated at 32,000 characters; subscription ids are never cut.
+    # docs/mapping.md §5: errors are truncated at 32,000 characters; subscription ids are never cut.
     for name in (wb.opportunity_error, wb.opportunity_subscriptions):
         assert text(opp[name], "type") == "LongTextArea"
         assert int(text(opp[name], "length") or 0) == 32768

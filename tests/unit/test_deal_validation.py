@@ -1,4 +1,4 @@
-"""MAPPING.md §2: invalid deals fail with every problem listed as `field path: problem`."""
+"""docs/mapping.md §2: invalid deals fail with every problem listed as `field path: problem`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""MAPPING.md §3–§4: what lands in NetSuite, table-driven."""
+"""docs/mapping.md §3–§4: what lands in NetSuite, table-driven."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from closedwon.deal import build_deal
 from offline.netsuite_double.schema import load_schema
 from tests.support import deal_source
 
-#: Oracle's tutorial (reference/netsuite.md §5.7): "For one-time lines, you must specify that
+#: Oracle's tutorial (docs/reference/netsuite.md §5.7): "For one-time lines, you must specify that
 #: repeatEvery is 0 and prorateBy is an empty string" - a value the schema's enum does not list.
 DOCUMENTED_EXCEPTIONS = {("prorateBy", "")}
 

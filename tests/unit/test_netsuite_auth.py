@@ -1,4 +1,4 @@
-"""NetSuite authentication: the OAuth 2.0 M2M JWT and token cache, and TBA signing (§3.2, §3.3)."""
+"""NetSuite authentication: the OAuth 2.0 M2M JWT and token cache, and TBA signing (docs/reference/netsuite.md §3.2, §3.3)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ BASE = "https://1234567-sb1.suitetalk.api.netsuite.com"
 TOKEN_URL = f"{BASE}/services/rest/auth/oauth2/v1/token"
 REPO = Path(__file__).resolve().parents[2]
 
-# Oracle's published TBA test vector (reference/netsuite.md §3.2).
+# Oracle's published TBA test vector (docs/reference/netsuite.md §3.2).
 VECTOR = {
     "consumer_key": "ef40afdd8abaac111b13825dd5e5e2ddddb44f86d5a0dd6dcf38c20aae6b67e4",
     "consumer_secret": "d26ad321a4b2f23b0741c8d38392ce01c3e23e109df6c96eac6d099e9ab9e8b5",

@@ -1,4 +1,4 @@
-"""NetSuiteClient against NetSuite's documented wire examples (reference/netsuite.md §8.6, E1-E12).
+"""NetSuiteClient against NetSuite's documented wire examples (docs/reference/netsuite.md §8.6, E1-E12).
 
 NetSuite is played by ``responses``; the OAuth 2.0 token endpoint is mocked too, so every test
 runs the real auth code. Sleeps and jitter are injected so back-off is asserted exactly.

@@ -1,4 +1,4 @@
-"""MAPPING.md §3, as properties: every billable line lands in exactly one package, in order."""
+"""docs/mapping.md §3, as properties: every billable line lands in exactly one package, in order."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
-"""Configuration: the mapping config (MAPPING.md §6) and the runtime settings.
+"""Configuration: the mapping config (docs/mapping.md §6) and the runtime settings.
 
 The mapping config is YAML, validated at cold start; unknown keys are an error so a typo never
 silently falls back to a default. Every key is optional. Values whose NetSuite meaning is not
-verified (reference/netsuite.md §9: price plan types, pricing options, line-type ids, activation)
+verified (docs/reference/netsuite.md §9: price plan types, pricing options, line-type ids, activation)
 live here, never as literals in code.
 """
 
@@ -115,6 +115,17 @@ ROUTED_KEYS = (
 )
 
 
+class CreateOnlyFields(_Strict):
+    """NetSuite fields written only when the product creates the record (docs/mapping.md §8.2).
+
+    An existing record keeps what finance set: its primary currency, subsidiary, terms and e-mail
+    by default. A name listed here that the product does not write is simply never sent.
+    """
+
+    customer: tuple[str, ...] = ("subsidiary", "currency", "terms", "email")
+    contact: tuple[str, ...] = ("subsidiary",)
+
+
 class NetSuiteConfig(_Strict):
     #: The subsidiary of a new customer: an id, or a rule (e.g. by billing country).
     subsidiary_id: str | Rule = "1"
@@ -138,10 +149,11 @@ class NetSuiteConfig(_Strict):
     auto_renewal: bool | Rule = False
     activate_subscriptions: bool = False
     field_limits: FieldLimits = FieldLimits()
+    create_only: CreateOnlyFields = CreateOnlyFields()
     #: Packages one sync can carry: their results travel in the Step Functions state (256 KB).
     #: A quote with more is invalid (split it) rather than failing after partial writes.
     max_packages_per_deal: PositiveInt = 200
-    #: ❓ reference/netsuite.md §9.8: whether quantities are accepted in the subscription create
+    #: ❓ docs/reference/netsuite.md §9.8: whether quantities are accepted in the subscription create
     #: call. "create" sends them in the create body; "patch" sends a PATCH right after it.
     subscription_quantities: Literal["create", "patch"] = "create"
     #: ❓ §9.7: whether lines must be PATCHed to PENDING_ACTIVATION before the ACTIVATE order.

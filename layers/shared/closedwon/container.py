@@ -43,13 +43,22 @@ class SalesforceApi:
         self.connection = connection
 
     def read_deal(
-        self, opportunity_id: str, *, multi_currency: bool, extra: SoqlFields = SoqlFields()
+        self,
+        opportunity_id: str,
+        *,
+        multi_currency: bool,
+        extra: SoqlFields = SoqlFields(),
+        netsuite_id_fields: tuple[str, str] | None = None,
     ) -> dict[str, Any]:
         """The opportunity, its contacts and its primary quote's lines (one API call)."""
         from closedwon.salesforce import read_deal
 
         return read_deal(
-            self.connection, opportunity_id, multi_currency=multi_currency, extra=extra
+            self.connection,
+            opportunity_id,
+            multi_currency=multi_currency,
+            extra=extra,
+            netsuite_id_fields=netsuite_id_fields,
         )
 
     def write(self, records: list[dict[str, Any]], *, what: str) -> list[str]:

@@ -8,7 +8,7 @@ error name (Lambda's ``errorType``), so the ASL retries and catches on these exa
 | ``Throttled``         | NetSuite 429, Salesforce REQUEST_LIMIT_EXCEEDED     | retried, long backoff|
 | ``Transient``         | 5xx, timeouts, connection errors, UNABLE_TO_LOCK_ROW | retried             |
 | ``InvalidEvent``      | the relayed event is malformed                      | not retried          |
-| ``InvalidDeal``       | the deal fails validation (MAPPING.md §2)           | not retried          |
+| ``InvalidDeal``       | the deal fails validation (docs/mapping.md §2)      | not retried          |
 | ``RejectedByNetSuite``| NetSuite refused the data (4xx data errors)         | not retried          |
 | ``AuthOrConfig``      | 401/403 after one refresh, missing config/secret    | not retried          |
 | ``DealBusy``          | another execution holds this opportunity's lock     | retried (LoadDeal)   |
@@ -52,7 +52,7 @@ class DealBusy(SyncError):
 
 
 class InvalidEvent(SyncError):
-    """The relayed event does not have the shape of the contract (reference/salesforce.md §7)."""
+    """The relayed event does not have the shape of the contract (docs/reference/salesforce.md §7)."""
 
 
 class InvalidDeal(SyncError):

@@ -1,4 +1,4 @@
-"""The relayed event and the normalised trigger (reference/salesforce.md §7).
+"""The relayed event and the normalised trigger (docs/reference/salesforce.md §7).
 
 Two event shapes arrive on the partner bus: the custom platform event ``Opportunity_Closed_Won__e``
 and the CDC ``OpportunityChangeEvent``. Both become :class:`Trigger`, the thin input the rest of
@@ -49,7 +49,7 @@ BACKFILL_COMMAND = "closedwon backfill --since {date}"
 
 
 class Trigger(BaseModel):
-    """The normalised Step Functions input (reference/salesforce.md §7.3)."""
+    """The normalised Step Functions input (docs/reference/salesforce.md §7.3)."""
 
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 

@@ -1,9 +1,9 @@
-"""Deal → NetSuite payloads (MAPPING.md §4). Pure functions: no I/O, no clients.
+"""Deal → NetSuite payloads (docs/mapping.md §4). Pure functions: no I/O, no clients.
 
 Every NetSuite field name the product writes is in this module. Ids that are NetSuite setup
 (subsidiary, currency, terms, billing schedule, price plan type, pricing option, line types) come
 from the mapping config. Enum values are sent as bare strings, as in Oracle's SuiteBilling
-tutorials (reference/netsuite.md §1.5, DEVREL-1).
+tutorials (docs/reference/netsuite.md §1.5, DEVREL-1).
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def with_rules(body: dict[str, Any], values: Mapping[str, Any] | None) -> dict[s
     return {**body, **values} if values else body
 
 
-# -- external ids (§4 table) ----------------------------------------------------------------------
+# -- external ids (docs/mapping.md §4 table) ------------------------------------------------------
 # ``prefix`` is the config's ``netsuite.external_id_prefix`` (§6); "SF-" is its default.
 
 
@@ -166,6 +166,163 @@ def _address_entry(
     }
 
 
+# -- 8.2 / 8.3 updating an existing customer ---------------------------------------------------------
+
+#: Labels of the address-book entries the product writes; every other entry is finance's.
+OWN_ADDRESS_LABELS = ("Billing", "Shipping")
+#: Fields read to tell whether a customer or contact named by its NetSuite id can be adopted.
+ADOPTION_CHECK_FIELDS = ["id", "externalId"]
+
+
+def customer_update(deal: Deal, config: MappingConfig, existing: dict[str, Any]) -> dict[str, Any]:
+    """The PATCH body bringing an existing customer (read with its sublists) to the deal.
+
+    Only fields whose value differs are sent; ``netsuite.create_only.customer`` fields are never
+    sent; the address book keeps the entries the product did not write (labels other than
+    Billing/Shipping); a deal currency that is neither the primary currency nor in
+    ``currencyList`` is added to it (the whole list is sent: see :func:`update_replace`).
+    """
+    wanted = customer(deal, config)
+    for name in config.netsuite.create_only.customer:
+        wanted.pop(name, None)
+    book = merged_address_book(existing, wanted.pop("addressBook")["items"])
+    body = changed_fields(existing, wanted)
+    if book is not None:
+        body["addressBook"] = {"items": book}
+    currencies = currency_list(existing, config.netsuite.currencies[deal.currency])
+    if currencies is not None:
+        body["currencyList"] = {"items": currencies}
+    if not existing.get("externalId"):
+        body["externalId"] = customer_eid(deal, prefix=config.netsuite.external_id_prefix)
+    return body
+
+
+def contact_update(
+    person: Contact,
+    customer_id: str,
+    config: MappingConfig,
+    existing: dict[str, Any],
+    subsidiary_id: str | None = None,
+    values: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The PATCH body bringing an existing contact to the deal (changed fields only); ``values``
+    are the ``fields.contact`` rules' values for this person."""
+    wanted = contact(person, customer_id, config, values, subsidiary_id=subsidiary_id)
+    for name in config.netsuite.create_only.contact:
+        wanted.pop(name, None)
+    body = changed_fields(existing, wanted)
+    if not existing.get("externalId"):
+        body["externalId"] = contact_eid(person, prefix=config.netsuite.external_id_prefix)
+    return body
+
+
+def subsidiary_of(customer_record: dict[str, Any] | None, deal: Deal, config: MappingConfig) -> str:
+    """The subsidiary a customer's contacts, billing accounts and subscriptions are in: an existing
+    customer's own (it never changes, and wins over any routing rule), else the one the product
+    creates it in (the deal's routed ``netsuite.subsidiary_id``)."""
+    own = _ref_id((customer_record or {}).get("subsidiary"))
+    return own or str(routed(deal, config, "subsidiary_id"))
+
+
+def update_replace(body: dict[str, Any]) -> list[str]:
+    """The sublists of an update body that are sent whole (``?replace=``)."""
+    return [name for name in ("addressBook", "currencyList") if name in body]
+
+
+def currency_list(existing: dict[str, Any], currency_id: str) -> list[dict[str, Any]] | None:
+    """The customer's whole ``currencyList`` with ``currency_id`` added; None when it has it.
+
+    The primary currency counts as one the customer has. The sublist is not keyed, so the
+    entries already there are sent again (by currency) with the new one.
+    """
+    if _ref_id(existing.get("currency")) == currency_id:
+        return None
+    present = [_ref_id(e.get("currency")) for e in _items(existing.get("currencyList"))]
+    if currency_id in present:
+        return None
+    return [{"currency": ref(c)} for c in [*present, currency_id] if c]
+
+
+def merged_address_book(
+    existing: dict[str, Any], own: list[dict[str, Any]]
+) -> list[dict[str, Any]] | None:
+    """The address book with the product's Billing/Shipping entries brought to ``own`` and every
+    other entry kept (its default flags cleared where an own entry takes them); None when it
+    already reads so."""
+    current = _items(existing.get("addressBook"))
+    kept = [_kept_entry(e) for e in current if e.get("label") not in OWN_ADDRESS_LABELS]
+    for flag in ("defaultBilling", "defaultShipping"):
+        if any(e.get(flag) for e in own):
+            for entry in kept:
+                entry[flag] = False
+    merged = [*kept, *own]
+    return None if _covers(current, merged) else merged
+
+
+#: What of a kept address-book entry is sent back: its identity, flags and address fields.
+_ENTRY_FIELDS = ("internalId", "label", "defaultBilling", "defaultShipping", "isResidential")
+_ADDRESS_FIELDS = (
+    "addressee",
+    "attention",
+    "addr1",
+    "addr2",
+    "addr3",
+    "addrPhone",
+    "city",
+    "state",
+    "zip",
+    "country",
+)
+
+
+def _kept_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    kept = {k: entry[k] for k in _ENTRY_FIELDS if entry.get(k) is not None}
+    address = entry.get("addressBookAddress")
+    if isinstance(address, dict):
+        fields = {k: address[k] for k in _ADDRESS_FIELDS if address.get(k) is not None}
+        if isinstance(fields.get("country"), dict):
+            fields["country"] = ref(str(fields["country"].get("id")))
+        kept["addressBookAddress"] = fields
+    return kept
+
+
+def changed_fields(existing: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
+    """The fields of ``wanted`` whose value the existing record does not already have."""
+    return {k: v for k, v in wanted.items() if not _covers(existing.get(k), v)}
+
+
+def _covers(have: Any, want: Any) -> bool:
+    """Whether a value read from NetSuite already holds everything ``want`` would write.
+
+    A reference read back carries ``refName`` and ``links`` besides its ``id``; numbers may come
+    back as floats; so only the keys ``want`` names are compared.
+    """
+    if isinstance(want, dict):
+        if not isinstance(have, dict):
+            return False
+        return all(_covers(have.get(k), v) for k, v in want.items())
+    if isinstance(want, list):
+        return (
+            isinstance(have, list)
+            and len(have) == len(want)
+            and all(_covers(h, w) for h, w in zip(have, want, strict=True))
+        )
+    if isinstance(want, bool) or isinstance(have, bool):
+        return have is want
+    if isinstance(want, int | float) and isinstance(have, int | float):
+        return float(have) == float(want)
+    return bool(have == want)
+
+
+def _items(sublist: Any) -> list[dict[str, Any]]:
+    items = sublist.get("items") if isinstance(sublist, dict) else None
+    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+
+
+def _ref_id(value: Any) -> str:
+    return str(value.get("id", "")) if isinstance(value, dict) else ""
+
+
 # -- 4.2 contact ------------------------------------------------------------------------------------
 
 
@@ -177,8 +334,9 @@ def contact(
     *,
     subsidiary_id: str | None = None,
 ) -> dict[str, Any]:
-    """The contact record; ``values`` are the ``fields.contact`` rules' values for this person,
-    ``subsidiary_id`` the deal's subsidiary (default: the configured literal)."""
+    """The contact under its customer, in the customer's subsidiary (``subsidiary_id``; the
+    configured literal when not given): NetSuite requires a contact's subsidiary to be its
+    company's. ``values`` are the ``fields.contact`` rules' values for this person."""
     body = _without_none(
         {
             "firstName": person.first_name,
@@ -196,12 +354,24 @@ def contact(
 # -- 4.3 billing account ----------------------------------------------------------------------------
 
 
-def billing_account(deal: Deal, customer_id: str, config: MappingConfig) -> dict[str, Any]:
+def billing_accounts_query(customer_id: str, currency_id: str) -> tuple[str, list[str]]:
+    """SuiteQL for a customer's billing accounts in one currency (an adopted customer's one is
+    adopted instead of creating a second, docs/mapping.md §8.1)."""
+    return (
+        "SELECT id, externalid FROM billingaccount WHERE customer = ? AND currency = ?",
+        [customer_id, currency_id],
+    )
+
+
+def billing_account(
+    deal: Deal, customer_id: str, config: MappingConfig, subsidiary_id: str | None = None
+) -> dict[str, Any]:
+    """The customer's billing account in the deal's currency, in the customer's subsidiary."""
     ns = config.netsuite
     body = {
         "name": f"{deal.account.name} - {deal.currency}",
         "customer": ref(customer_id),
-        "subsidiary": ref(routed(deal, config, "subsidiary_id")),
+        "subsidiary": ref(subsidiary_id or routed(deal, config, "subsidiary_id")),
         "currency": ref(ns.currencies[deal.currency]),
         "billingSchedule": ref(routed(deal, config, "billing_schedule_id")),
         "startDate": deal.start_date.isoformat(),
@@ -399,6 +569,7 @@ def subscription(
     price_book_id: str,
     term_id: str,
     config: MappingConfig,
+    subsidiary_id: str | None = None,
 ) -> dict[str, Any]:
     ns = config.netsuite
     body: dict[str, Any] = {
@@ -409,7 +580,7 @@ def subscription(
         "priceBook": ref(price_book_id),
         "initialTerm": ref(term_id),
         "startDate": package.start_date.isoformat(),
-        "subsidiary": ref(routed(deal, config, "subsidiary_id")),
+        "subsidiary": ref(subsidiary_id or routed(deal, config, "subsidiary_id")),
         "currency": ref(ns.currencies[deal.currency]),
         "autoRenewal": routed(deal, config, "auto_renewal"),
     }

@@ -1,4 +1,4 @@
-"""CPQ packages: bundle trees rebuilt from ``SBQQ__RequiredBy__c`` (MAPPING.md §3).
+"""CPQ packages: bundle trees rebuilt from ``SBQQ__RequiredBy__c`` (docs/mapping.md §3).
 
 A package is a top-level line (``SBQQ__RequiredBy__c`` empty) together with every line that
 reaches it through ``SBQQ__RequiredBy__c`` at any depth. Its members are its billable lines in

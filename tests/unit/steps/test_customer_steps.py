@@ -15,8 +15,14 @@ def test_given_a_loaded_deal_when_the_customer_is_upserted_then_one_put_by_exter
 ) -> None:
     result = upsert_customer.run(loaded, deps)
     (customer,) = deps.netsuite.all("customer")
-    assert result == {"id": customer["id"], "externalId": f"SF-{ACCOUNT}", "accountId": ACCOUNT}
-    assert deps.netsuite.calls == {"POST suiteql": 1, "PUT customer": 1}
+    assert result == {
+        "id": customer["id"],
+        "externalId": f"SF-{ACCOUNT}",
+        "accountId": ACCOUNT,
+        "existed": False,
+        "subsidiaryId": "1",
+    }
+    assert deps.netsuite.calls == {"POST suiteql": 1, "GET customer": 1, "PUT customer": 1}
 
 
 def test_given_the_customer_exists_when_upserted_again_then_it_is_updated_not_duplicated(
@@ -24,7 +30,8 @@ def test_given_the_customer_exists_when_upserted_again_then_it_is_updated_not_du
 ) -> None:
     first = upsert_customer.run(loaded, deps)
     second = upsert_customer.run(loaded, deps)
-    assert first == second and len(deps.netsuite.all("customer")) == 1
+    assert first["id"] == second["id"] and second["existed"] is True
+    assert len(deps.netsuite.all("customer")) == 1
 
 
 def test_given_a_customer_when_contacts_are_upserted_then_each_is_attached_primary_first(

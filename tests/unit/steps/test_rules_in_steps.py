@@ -18,7 +18,7 @@ from closedwon.steps import (
     upsert_subscription_plan,
 )
 from tests.fakes.deps import FakeDeps
-from tests.unit.steps.conftest import EXECUTION, iteration
+from tests.unit.steps.conftest import ACCOUNT, EXECUTION, iteration
 
 RULES: dict[str, Any] = {
     "netsuite": {"external_id_prefix": "EU-"},
@@ -129,3 +129,32 @@ def test_given_a_routing_rule_with_no_value_when_loaded_then_the_deal_is_invalid
         )
     assert raised.value.problems == ["netsuite.subsidiary_id: Account.Missing__c is empty"]
     assert deps.netsuite.writes() == 0
+
+
+def test_given_a_subsidiary_rule_and_an_existing_customer_then_its_own_subsidiary_wins(
+    deps: FakeDeps, platform_event: dict[str, Any]
+) -> None:
+    routing = {
+        "netsuite": {
+            "external_id_prefix": "EU-",
+            "subsidiary_id": {"from": "Account.BillingCountryCode", "map": {"US": "3"}},
+        }
+    }
+    deps.netsuite.seed(
+        "customer",
+        {
+            "id": "42",
+            "externalId": f"EU-{ACCOUNT}",
+            "subsidiary": {"id": "7"},
+            "currency": {"id": "1"},
+        },
+    )
+    sync(with_rules(deps, routing), platform_event)
+    [customer] = deps.netsuite.all("customer")
+    assert customer["id"] == "42" and customer["subsidiary"] == {"id": "7"}
+    written = [
+        *deps.netsuite.all("contact"),
+        *deps.netsuite.all("billingAccount"),
+        *deps.netsuite.all("subscription"),
+    ]
+    assert written and all(r["subsidiary"] == {"id": "7"} for r in written)

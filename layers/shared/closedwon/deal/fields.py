@@ -49,6 +49,16 @@ def salesforce_id(value: object, field: Field) -> str | Problem:
     return normal
 
 
+def netsuite_id(value: object, field: Field) -> str | Problem | None:
+    """A NetSuite internal id (digits) kept on a Salesforce record; None when empty."""
+    if is_absent(value):
+        return None
+    stripped = str(value).strip()
+    if isinstance(value, bool) or not stripped.isdigit() or not stripped.isascii():
+        return field.bad_value(value, "is not a NetSuite internal id (digits only)")
+    return stripped
+
+
 def number(
     value: object, field: Field, *, decimals: int = 0, required: bool = True
 ) -> Decimal | Problem | None:

@@ -30,6 +30,8 @@ class Contact(_Frozen):
     email: str | None = None
     phone: str | None = None
     title: str | None = None
+    #: The NetSuite contact it already is (``salesforce.writeback.contact_id``), if any.
+    netsuite_id: str | None = None
 
 
 class Account(_Frozen):
@@ -39,6 +41,8 @@ class Account(_Frozen):
     website: str | None = None
     billing: Address | None = None
     shipping: Address | None = None
+    #: The NetSuite customer it already is (``salesforce.writeback.account_id``), if any.
+    netsuite_id: str | None = None
 
 
 class Line(_Frozen):

@@ -13,9 +13,17 @@ _ADDRESS_PARTS = ("Street", "City", "State", "PostalCode", "Country", "CountryCo
 
 
 def read_account(
-    opp: dict[str, Any], quote: dict[str, Any], limits: FieldLimits, problems: Problems
+    opp: dict[str, Any],
+    quote: dict[str, Any],
+    limits: FieldLimits,
+    problems: Problems,
+    *,
+    id_field: str | None = None,
 ) -> Account | None:
-    """The opportunity's account; its billing address is the quote's bill-to when it has one."""
+    """The opportunity's account; its billing address is the quote's bill-to when it has one.
+
+    ``id_field`` is the Account field holding the NetSuite customer id (its write-back field).
+    """
     raw = opp.get("Account")
     if not opp.get("AccountId") or not isinstance(raw, dict):
         problems.add(OPPORTUNITY.at("AccountId").problem("the opportunity has no account"))
@@ -51,10 +59,19 @@ def read_account(
         name or "",
         problems,
     )
+    netsuite_id = (
+        problems.take(fields.netsuite_id(raw.get(id_field), at.at(id_field))) if id_field else None
+    )
     if account_id is None or name is None:
         return None
     return Account(
-        id=account_id, name=name, phone=phone, website=website, billing=billing, shipping=shipping
+        id=account_id,
+        name=name,
+        phone=phone,
+        website=website,
+        billing=billing,
+        shipping=shipping,
+        netsuite_id=netsuite_id,
     )
 
 
@@ -98,9 +115,17 @@ def _address(
 
 
 def read_contacts(
-    opp: dict[str, Any], quote: dict[str, Any], limits: FieldLimits, problems: Problems
+    opp: dict[str, Any],
+    quote: dict[str, Any],
+    limits: FieldLimits,
+    problems: Problems,
+    *,
+    id_field: str | None = None,
 ) -> list[Contact]:
-    """The quote's primary contact first, then the opportunity's contact roles, each once."""
+    """The quote's primary contact first, then the opportunity's contact roles, each once.
+
+    ``id_field`` is the Contact field holding the NetSuite contact id (its write-back field).
+    """
     candidates: list[tuple[Any, Any, Field]] = []
     primary = quote.get("SBQQ__PrimaryContact__r")
     if quote.get("SBQQ__PrimaryContact__c") and isinstance(primary, dict):
@@ -122,12 +147,17 @@ def read_contacts(
         contact_id = problems.take(fields.salesforce_id(raw_id, where.at("Id")))
         if contact_id is None or contact_id in found:
             continue
-        found[contact_id] = _contact(contact_id, raw, where, limits, problems)
+        found[contact_id] = _contact(contact_id, raw, where, limits, problems, id_field)
     return [c for c in found.values() if c is not None]
 
 
 def _contact(
-    contact_id: str, raw: dict[str, Any], where: Field, limits: FieldLimits, problems: Problems
+    contact_id: str,
+    raw: dict[str, Any],
+    where: Field,
+    limits: FieldLimits,
+    problems: Problems,
+    id_field: str | None,
 ) -> Contact | None:
     found = Problems()  # this contact's problems: it is valid when there are none
     if all(fields.is_absent(raw.get(name)) for name in ("FirstName", "LastName")):
@@ -164,6 +194,9 @@ def _contact(
             )
         ),
         title=found.take(fields.text(raw.get("Title"), where.at("Title"))),
+        netsuite_id=found.take(fields.netsuite_id(raw.get(id_field), where.at(id_field)))
+        if id_field
+        else None,
     )
     problems.extend(found)
     return None if found else contact

@@ -64,8 +64,9 @@ def build_deal(source: dict[str, Any], items: dict[str, str], config: MappingCon
         decimals=config.netsuite.decimals(currency or ""),
     )
     limits = config.netsuite.field_limits
-    account = read_account(opp, quote, limits, problems)
-    contacts = read_contacts(opp, quote, limits, problems)
+    writeback = config.salesforce.writeback
+    account = read_account(opp, quote, limits, problems, id_field=writeback.account_id)
+    contacts = read_contacts(opp, quote, limits, problems, id_field=writeback.contact_id)
     quote_lines = read_quote_lines(source["lines"], quote_id or "", context, problems)
     packages = _packages(quote_lines, context, problems)
     terms = problems.take(

@@ -1,4 +1,4 @@
-"""Authentication for SuiteTalk REST (reference/netsuite.md §3).
+"""Authentication for SuiteTalk REST (docs/reference/netsuite.md §3).
 
 Both methods are ``requests`` auth objects with two extra hooks the client calls:
 

@@ -1,6 +1,6 @@
 """The NetSuite SuiteTalk REST client: every HTTP detail of talking to NetSuite lives here.
 
-Writes are idempotent by construction (reference/netsuite.md §8.1): records are upserted with
+Writes are idempotent by construction (docs/reference/netsuite.md §8.1): records are upserted with
 ``PUT …/<type>/eid:<externalId>``, PATCHes carry the full state the integration owns, and reads
 (GET, SuiteQL) change nothing. That is what makes the in-client retries below safe: repeating any
 of these calls after a timeout or a 5xx converges on the same NetSuite state, never a duplicate.

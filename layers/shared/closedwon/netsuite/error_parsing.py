@@ -1,4 +1,4 @@
-"""NetSuite error responses → the error taxonomy (reference/netsuite.md §2, §8.4).
+"""NetSuite error responses → the error taxonomy (docs/reference/netsuite.md §2, §8.4).
 
 Classification keys on the HTTP status and ``o:errorCode``. The one exception, asked for by the
 policy, is a 400 ``USER_ERROR`` whose detail mentions permission: NetSuite REST reports a missing

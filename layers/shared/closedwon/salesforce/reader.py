@@ -1,4 +1,4 @@
-"""Read one deal from Salesforce in ONE API call (a composite request with the two §8 queries)."""
+"""Read one deal from Salesforce in ONE API call (a composite request with the two queries of docs/reference/salesforce.md §8)."""
 
 from __future__ import annotations
 
@@ -18,10 +18,12 @@ def read_deal(
     *,
     multi_currency: bool,
     extra: SoqlFields = SoqlFields(),
+    netsuite_id_fields: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     """Return ``{"opportunity": {...}, "lines": [...]}`` with relationship fields nested.
 
     ``extra`` are the fields the mapping rules read (docs/mapping.md §7.4), in the same call.
+    ``netsuite_id_fields`` (Account field, Contact field) holding NetSuite ids are read as well.
 
     Child results that Salesforce pages (very large quotes or contact-role lists) are followed with
     ``query_more``, one extra call per page; a normal deal costs exactly one API call.
@@ -29,7 +31,11 @@ def read_deal(
     version = conn.settings.api_version
     queries = {
         "opportunity": soql.opportunity_query(
-            opportunity_id, multi_currency=multi_currency, extra=extra
+            opportunity_id,
+            multi_currency=multi_currency,
+            extra=extra,
+            account_id_field=netsuite_id_fields[0] if netsuite_id_fields else None,
+            contact_id_field=netsuite_id_fields[1] if netsuite_id_fields else None,
         ),
         "lines": soql.quote_lines_query(opportunity_id, multi_currency=multi_currency, extra=extra),
     }

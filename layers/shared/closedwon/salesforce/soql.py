@@ -1,4 +1,4 @@
-"""Every SOQL statement the product issues (reference/salesforce.md §8).
+"""Every SOQL statement the product issues (docs/reference/salesforce.md §8).
 
 Values are always bound with ``format_soql`` (never string concatenation), so an id that looks
 like an injection attempt is just a value that matches nothing.
@@ -76,24 +76,45 @@ QUOTE_LINE_FIELDS = (
 )
 
 
+_FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
 def _with_currency(fields: tuple[str, ...], multi_currency: bool) -> tuple[str, ...]:
     return (*fields, "CurrencyIsoCode") if multi_currency else fields
 
 
 def opportunity_query(
-    opportunity_id: str, *, multi_currency: bool, extra: SoqlFields = SoqlFields()
+    opportunity_id: str,
+    *,
+    multi_currency: bool,
+    extra: SoqlFields = SoqlFields(),
+    account_id_field: str | None = None,
+    contact_id_field: str | None = None,
 ) -> str:
     """Q1: the opportunity with its account, primary-quote header and contact roles, plus the
-    fields the mapping rules read (``extra``, names checked when the config was parsed)."""
+    fields the mapping rules read (``extra``, names checked when the config was parsed).
+
+    ``account_id_field`` / ``contact_id_field`` (the write-back fields holding NetSuite ids) are
+    read too, so an account or contact that is already a NetSuite record is adopted, in the same
+    call.
+    """
+    for name in (account_id_field, contact_id_field):
+        if name is not None and not _FIELD.match(name):
+            raise ValueError(f"'{name[:80]}' is not a Salesforce field name")
+    account = (*ACCOUNT_FIELDS, *([account_id_field] if account_id_field else []))
+    contact_extra = [contact_id_field] if contact_id_field else []
     fields = merged(
         [
             *_with_currency(OPPORTUNITY_FIELDS, multi_currency),
-            *(f"Account.{f}" for f in ACCOUNT_FIELDS),
+            *(f"Account.{f}" for f in account),
             *(f"SBQQ__PrimaryQuote__r.{f}" for f in _with_currency(QUOTE_FIELDS, multi_currency)),
+            *(f"SBQQ__PrimaryQuote__r.SBQQ__PrimaryContact__r.{f}" for f in contact_extra),
         ],
         extra.opportunity,
     )
-    role_fields = merged(CONTACT_ROLE_FIELDS, extra.contact_roles)
+    role_fields = merged(
+        [*CONTACT_ROLE_FIELDS, *(f"Contact.{f}" for f in contact_extra)], extra.contact_roles
+    )
     roles = (
         f"(SELECT {', '.join(role_fields)} FROM OpportunityContactRoles "  # noqa: S608
         "ORDER BY IsPrimary DESC)"
@@ -123,7 +144,6 @@ def quote_lines_query(
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
 def won_opportunities_query(

@@ -1,4 +1,4 @@
-"""Write sync results back to Salesforce in ONE API call (sObject Collections, MAPPING.md §5)."""
+"""Write sync results back to Salesforce in ONE API call (sObject Collections, docs/mapping.md §5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""CreateSubscription (per package): create once, then optionally activate (§4.8, §4.9).
+"""CreateSubscription (per package): create once, then optionally activate (docs/mapping.md §4.8, §4.9).
 
 A subscription that already exists is left as it is (its customer, currency and subsidiary are
 immutable in NetSuite, and a replay must not change a live contract). Activation is completed on
@@ -13,7 +13,7 @@ from closedwon import mapping
 from closedwon.deal import Deal, Package
 from closedwon.observability import count
 from closedwon.steps.deps import Deps
-from closedwon.steps.state import field, text
+from closedwon.steps.state import customer_subsidiary, field, text
 from closedwon.steps.state import package as package_of
 
 
@@ -38,6 +38,7 @@ def run(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
             price_book_id=text(state, "plan", "priceBookId"),
             term_id=text(state, "plan", "termId"),
             config=config,
+            subsidiary_id=customer_subsidiary(state),
         )
         subscription_id = client.upsert("subscription", external_id, body)
         if config.netsuite.subscription_quantities == "patch":
@@ -63,7 +64,7 @@ def run(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
 
 
 def activate(deal: Deal, package: Package, subscription_id: str, deps: Deps) -> str:
-    """Lines -> PENDING_ACTIVATION, then one ACTIVATE change order (reference/netsuite.md §5.10 ❓)."""
+    """Lines -> PENDING_ACTIVATION, then one ACTIVATE change order (docs/reference/netsuite.md §5.10 ❓)."""
     client = deps.netsuite
     record = client.get_by_id("subscription", subscription_id, expand=True) or {}
     lines = mapping.subscription_lines(record)

@@ -71,7 +71,12 @@ class Salesforce(Protocol):
     """Reading a deal and writing records back (closedwon.container.SalesforceApi)."""
 
     def read_deal(
-        self, opportunity_id: str, *, multi_currency: bool, extra: SoqlFields = ...
+        self,
+        opportunity_id: str,
+        *,
+        multi_currency: bool,
+        extra: SoqlFields = ...,
+        netsuite_id_fields: tuple[str, str] | None = None,
     ) -> dict[str, Any]: ...
 
     def write(self, records: list[dict[str, Any]], *, what: str) -> list[str]: ...

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from closedwon import dlq
+from closedwon import adoption, dlq
 from closedwon.deal import build_deal, product_codes, skip_reason
 from closedwon.errors import InvalidEvent
 from closedwon.events import parse_trigger_input
@@ -55,10 +55,12 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
     lease = deps.deal_lease
     if lease is not None and execution_id:
         lease.acquire(trigger.opportunity_id, str(execution_id))
+    writeback = config.salesforce.writeback
     source = deps.salesforce.read_deal(
         trigger.opportunity_id,
         multi_currency=config.salesforce.multi_currency,
         extra=config.soql_fields,
+        netsuite_id_fields=(writeback.account_id, writeback.contact_id),
     )
     reason = skip_reason(source, config)
     if reason:
@@ -69,6 +71,7 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
     codes = product_codes(source)
     items = deps.items.resolve(deps.netsuite, codes) if codes else {}
     deal = with_rule_values(build_deal(source, items, config), source, config)
+    adoption.check(deal, deps.netsuite, config)
     logger.info(
         "deal loaded",
         extra={

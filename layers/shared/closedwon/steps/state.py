@@ -32,6 +32,13 @@ def text(state: Any, *path: str) -> str:
     return str(value)
 
 
+def customer_subsidiary(state: Any) -> str | None:
+    """The customer's subsidiary UpsertCustomer reported (None in a state from before it did)."""
+    customer = state.get("customer") if isinstance(state, dict) else None
+    value = customer.get("subsidiaryId") if isinstance(customer, dict) else None
+    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
+
+
 def records(state: Any, key: str) -> list[dict[str, Any]]:
     """The list of objects at ``key`` (empty when absent)."""
     value = state.get(key) if isinstance(state, dict) else None

@@ -1,4 +1,4 @@
-"""UpsertSubscriptionPlan (per package): term, plan, price plans and price book (§4.4–§4.7).
+"""UpsertSubscriptionPlan (per package): term, plan, price plans and price book (docs/mapping.md §4.4–§4.7).
 
 All four are create-if-absent: the plan is a shared, immutable catalog version (its external id
 carries the configuration hash), price plans and the price book belong to this deal. Each is

@@ -1,4 +1,4 @@
-"""WriteBackToSalesforce: NetSuite ids and the sync status, in one API call (MAPPING.md §5)."""
+"""WriteBackToSalesforce: NetSuite ids and the sync status, in one API call (docs/mapping.md §5)."""
 
 from __future__ import annotations
 
