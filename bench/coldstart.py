@@ -193,6 +193,7 @@ def child_environment(
             "AWS_SECRET_ACCESS_KEY": "offline",
             "AWS_SESSION_TOKEN": "offline",
             "REQUESTS_CA_BUNDLE": stack.salesforce.ca_bundle,
+            "CLOSEDWON_OFFLINE_LOOPBACK": "true",  # the doubles are on loopback (closedwon.egress)
             "MAPPING_CONFIG_PATH": str(stack.options.config_path),
             "POWERTOOLS_TRACE_DISABLED": "true",
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,10 @@ from closedwon_cli.stack import StackResources, aws_message
 
 if TYPE_CHECKING:
     from closedwon.salesforce import SalesforceConnection
+
+#: The operator's own Salesforce session for backfill (``sf org display --json``).
+OPERATOR_INSTANCE_URL = "SALESFORCE_INSTANCE_URL"
+OPERATOR_ACCESS_TOKEN = "SALESFORCE_ACCESS_TOKEN"
 
 CLIENT_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 10}, user_agent_extra="closedwon-cli"
@@ -57,7 +62,8 @@ def _code(exc: ClientError) -> str:
 
 
 class CloudBackend:
-    """A closedwon stack's state machine, DLQ, LoadDeal logs and Salesforce secret."""
+    """A closedwon stack's state machine, DLQ and LoadDeal logs; Salesforce with the operator's
+    own session."""
 
     #: Failed-deal messages stay hidden from other readers this long while a redrive handles them.
     dlq_visibility_timeout_s = 1800
@@ -70,10 +76,10 @@ class CloudBackend:
         session: Any,
         *,
         config_path: Path | None = None,
-        salesforce_secret_arn: str | None = None,
         poll_interval: float = 2.0,
         dlq_wait_s: int = 2,
         sleep: Callable[[float], None] = time.sleep,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         self.resources = resources
         self.session = session
@@ -81,7 +87,7 @@ class CloudBackend:
         self.poll_interval = poll_interval
         self.dlq_wait_s = dlq_wait_s
         self.sleep = sleep
-        self._salesforce_secret_arn = salesforce_secret_arn
+        self.environ = dict(os.environ if environ is None else environ)
         self._clients: dict[str, Any] = {}
         self._salesforce: SalesforceConnection | None = None
 
@@ -142,48 +148,27 @@ class CloudBackend:
         return f"LoadDeal logs of the last {days} days"
 
     # ------------------------------------------------------------------ Salesforce
-    def salesforce_secret_arn(self) -> str:
-        """The LoadDeal function's ``SALESFORCE_SECRET_ARN`` (the secret the product itself uses)."""
-        if self._salesforce_secret_arn is not None:
-            return self._salesforce_secret_arn
-        stack = self.resources.stack_name
-        cfn = self.client("cloudformation")
-        function = self._call(
-            "finding the LoadDeal function",
-            lambda: cfn.describe_stack_resource(
-                StackName=stack, LogicalResourceId="LoadDealFunction"
-            )["StackResourceDetail"]["PhysicalResourceId"],
-        )
-        config = self._call(
-            f"reading the configuration of {function}",
-            lambda: self.client("lambda").get_function_configuration(FunctionName=function),
-        )
-        arn = ((config.get("Environment") or {}).get("Variables") or {}).get(
-            "SALESFORCE_SECRET_ARN"
-        )
-        if not arn:
-            raise CliError(f"function {function} has no SALESFORCE_SECRET_ARN variable")
-        return str(arn)
-
     def salesforce(self) -> SalesforceConnection:
+        """The operator's own Salesforce session (``SALESFORCE_INSTANCE_URL`` and
+        ``SALESFORCE_ACCESS_TOKEN``); the integration's secret is never read here."""
         if self._salesforce is None:
-            from pydantic import ValidationError
+            from closedwon.errors import AuthOrConfig
+            from closedwon.salesforce import OperatorSession
 
-            from closedwon.salesforce import SalesforceConnection, SalesforceSettings
-
-            arn = self.salesforce_secret_arn()
-            secret = self._call(
-                f"reading secret {arn}",
-                lambda: self.client("secretsmanager").get_secret_value(SecretId=arn),
-            )
-            try:
-                settings = SalesforceSettings.model_validate_json(secret.get("SecretString") or "")
-            except ValidationError as exc:
-                keys = ", ".join(".".join(str(p) for p in e["loc"]) or "?" for e in exc.errors())
+            instance_url = self.environ.get(OPERATOR_INSTANCE_URL, "")
+            token = self.environ.get(OPERATOR_ACCESS_TOKEN, "")
+            if not instance_url or not token:
                 raise CliError(
-                    f"secret {arn} is not Salesforce JWT credentials (check: {keys})"
-                ) from None
-            self._salesforce = SalesforceConnection(settings)
+                    "backfill reads Salesforce with your own login: run `sf org display "
+                    f"--target-org <alias> --json` and export {OPERATOR_INSTANCE_URL} "
+                    f"(instanceUrl) and {OPERATOR_ACCESS_TOKEN} (accessToken)"
+                )
+            try:
+                self._salesforce = OperatorSession(
+                    instance_url, token, api_version=self.mapping_config().salesforce.api_version
+                )
+            except AuthOrConfig as exc:
+                raise CliError(str(exc)) from None
         return self._salesforce
 
     # ------------------------------------------------------------------ Step Functions

@@ -27,7 +27,7 @@ from typing import IO, Any
 from closedwon.errors import SyncError
 from closedwon.events import is_salesforce_id, to_18
 from closedwon.outcome import Outcome
-from closedwon_cli import dlq_file, render
+from closedwon_cli import dlq_file, go_live, render
 from closedwon_cli.backend import Backend
 from closedwon_cli.cloud import CloudBackend
 from closedwon_cli.errors import CliError
@@ -211,6 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="cloud: how many days of LoadDeal logs to search (default 30)",
     )
     _target_options(status, suppress=True)
+    for go_live_parser in go_live.add_parsers(sub):
+        _target_options(go_live_parser, suppress=True)
     return parser
 
 
@@ -369,6 +371,9 @@ COMMANDS = {
     "replay": cmd_replay,
     "redrive": cmd_redrive,
     "status": cmd_status,
+    "check": go_live.cmd_check,
+    "preview": go_live.cmd_preview,
+    "link": go_live.cmd_link,
 }
 
 

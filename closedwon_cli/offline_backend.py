@@ -46,6 +46,7 @@ class OfflineBackend:
         self.state_dir = Path(options.state_dir)
         self.stack: OfflineStack | None = None
         self._cloud: CloudBackend | None = None
+        self._salesforce: SalesforceConnection | None = None
         self._owns_stack = True
         self._journaled: set[str] = set()
         self._held: dict[str, DlqMessage] = {}
@@ -79,7 +80,6 @@ class OfflineBackend:
             StackResources.from_stack_outputs(STACK, stack.outputs, parameters),
             boto3.Session(region_name=REGION),
             config_path=Path(self.options.config_path),
-            salesforce_secret_arn=parameters["SalesforceSecretArn"],
             poll_interval=self.poll_interval,
             dlq_wait_s=0,
         )
@@ -100,7 +100,20 @@ class OfflineBackend:
         return load_mapping_config(self.options.config_path)
 
     def salesforce(self) -> SalesforceConnection:
-        return self.cloud.salesforce()
+        """The offline org's own login: a throw-away key of the offline stack, on loopback."""
+        if self._salesforce is None:
+            from closedwon.egress import salesforce_policy
+            from closedwon.salesforce import SalesforceConnection, SalesforceSettings
+
+            cloud = self.cloud
+            assert self.stack is not None
+            arn = self.stack.resolver.parameter_values()["SalesforceSecretArn"]
+            secret = cloud.client("secretsmanager").get_secret_value(SecretId=arn)
+            self._salesforce = SalesforceConnection(
+                SalesforceSettings.model_validate_json(secret["SecretString"]),
+                egress=salesforce_policy(offline_loopback=True),
+            )
+        return self._salesforce
 
     def start_execution(self, name: str, payload: dict[str, Any]) -> str:
         return self.cloud.start_execution(name, payload)

@@ -106,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     redrive.add_argument("--max", type=positive_int, help="restart at most N messages")
     _common(redrive)
+    resync_parser = sub.add_parser(
+        "resync",
+        help="check Resync to NetSuite on an opportunity, as a user would; its flow republishes it",
+    )
+    resync_parser.add_argument("opportunity_id", metavar="OPPORTUNITY_ID")
+    _common(resync_parser)
     ns = sub.add_parser("netsuite", help="the NetSuite double")
     ns_sub = ns.add_subparsers(dest="netsuite_command", required=True)
     dump = ns_sub.add_parser("dump", help="print every stored NetSuite record as JSON")
@@ -126,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return cmd_run(args)
+        if args.command == "resync":
+            return cmd_resync(args)
         if args.netsuite_command == "dump":
             return cmd_dump(args)
         return cmd_serve(args)
@@ -179,6 +187,28 @@ def cmd_run(args: argparse.Namespace) -> int:
             + f" in {elapsed:.1f}s (state: {args.state})"
         )
     return 0 if all(r.ended_well for r in reports) else 1
+
+
+def cmd_resync(args: argparse.Namespace) -> int:
+    """Play the Opportunity Resync To NetSuite flow on the offline stack (offline/resync.py)."""
+    from offline.resync import resync
+    from offline.stack import OfflineStack
+
+    options = offline_options(args.state, org=args.org, seed=args.netsuite_seed, config=args.config)
+    out = sys.stdout  # captured now: the stack sends the functions' stdout to STATE/lambda.log
+    with OfflineStack(options) as stack:
+        writes_before = len(stack.salesforce.writes)
+        try:
+            report = resync(stack, args.opportunity_id)
+        except KeyError:
+            raise CliError(f"no opportunity {args.opportunity_id[:40]} in the org") from None
+        if report is None:
+            print(
+                f"{args.opportunity_id}: not won, nothing published (the box was cleared)", file=out
+            )
+            return 0
+        print_report(report, stack.salesforce.writes[writes_before:], out)
+    return 0 if report.ended_well else 1
 
 
 def cmd_restart(args: argparse.Namespace) -> int:

@@ -41,6 +41,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "TRAINING": ("Training Day", "510"),
 }
 
+#: Each catalog product's CPQ charge type (Product2.SBQQ__ChargeType__c); the others are Recurring.
+CHARGE_TYPES = {"PRO-ONBOARD": "One-Time", "PRO-API": "Usage"}
+
 
 SAMPLE_CUSTOM_FIELDS = {
     "customer": {"custentity_sf_region": "select"},
@@ -131,7 +134,15 @@ class OrgBuilder:
         if code not in self.products:
             pid = self.ids.new("01t")
             self.products[code] = pid
-            self.records["Product2"].append({"Id": pid, "Name": name, "ProductCode": code})
+            self.records["Product2"].append(
+                {
+                    "Id": pid,
+                    "Name": name,
+                    "ProductCode": code,
+                    "IsActive": True,
+                    "SBQQ__ChargeType__c": CHARGE_TYPES.get(code, "Recurring"),
+                }
+            )
         return self.products[code]
 
     def account(

@@ -24,6 +24,7 @@ from moto.events.utils import EventMessageType
 
 from offline import moto_patches
 from offline.aws_resources import ACCOUNT, REGION, STACK, create_resources
+from offline.corpus import INTEGRATION_USER_ID
 from offline.credentials import KeyPairs, pem_keypair, store_secrets
 from offline.doubles import netsuite_double, salesforce_double
 from offline.environment import FunctionOutput, ProcessEnvironment
@@ -120,6 +121,8 @@ class OfflineStack:
                 "AWS_SESSION_TOKEN": "offline",
                 "AWS_PROFILE": None,
                 "REQUESTS_CA_BUNDLE": self.salesforce.ca_bundle,
+                # The doubles listen on loopback (the NetSuite one in plain http): closedwon.egress.
+                "CLOSEDWON_OFFLINE_LOOPBACK": "true",
                 "MAPPING_CONFIG_PATH": str(self.options.config_path),
                 "POWERTOOLS_METRICS_NAMESPACE": "ClosedWonSync",
                 "POWERTOOLS_SERVICE_NAME": "closedwon-sync",
@@ -146,6 +149,7 @@ class OfflineStack:
             "SalesforceSecretArn": sf_secret,
             "NetSuiteSecretArn": ns_secret,
             "RunbookBaseUrl": (ROOT / "docs" / "runbook.md").as_uri(),
+            "IntegrationUserId": INTEGRATION_USER_ID,
             **self.options.parameters,
         }
         resources = create_resources(

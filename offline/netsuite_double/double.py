@@ -10,6 +10,7 @@ from offline.wire.server import LoopbackServer
 from .auth import AuthConfig, Authenticator
 from .behaviour import Behaviour
 from .faults import FaultConfig
+from .governance import GOVERNANCE_SEED_KEY, governance_limits
 from .records import RecordService
 from .routes import Application
 from .schema import load_schema
@@ -44,11 +45,15 @@ class NetSuiteDouble:
         self._store = Store(self.state_dir / DB_NAME)
         self.behaviour = behaviour or Behaviour()
         self._records = RecordService(self._store, load_schema(), self.behaviour)
-        if seed:
-            self._records.load_seed(seed)
+        records = dict(seed or {})
+        declared_limits: Any = records.pop(GOVERNANCE_SEED_KEY, None)
+        if records:
+            self._records.load_seed(records)
         self.auth_config = auth or AuthConfig()
         self._auth = Authenticator(self.auth_config)
-        self._gateway = Gateway(Application(self._records, self._auth), self._auth)
+        app = Application(self._records, self._auth)
+        app.governance = governance_limits(declared_limits, concurrency_limit)
+        self._gateway = Gateway(app, self._auth)
         self._gateway.latency_s = latency_s
         self._gateway.concurrency_limit = concurrency_limit
         self._gateway.faults = faults or FaultConfig()
@@ -133,7 +138,7 @@ class NetSuiteDouble:
         self._auth.expire_all()
 
     def load_seed(self, seed: dict[str, list[dict[str, Any]]]) -> None:
-        self._records.load_seed(seed)
+        self._records.load_seed({k: v for k, v in seed.items() if k != GOVERNANCE_SEED_KEY})
 
     def dump(self) -> dict[str, list[dict[str, Any]]]:
         """Every record the product writes, as ``GET ?expandSubResources=true`` shows it."""

@@ -16,6 +16,7 @@ from . import errors, jobs, suiteql
 from .auth import TOKEN_PATH, Authenticator, TokenError
 from .behaviour import Behaviour
 from .errors import ERROR_CONTENT_TYPE, NetSuiteError
+from .governance import GOVERNANCE_PATH, governance_limits
 from .records import ReadOptions, RecordService, WriteOptions
 from .render import COLLECTION, RECORD_PATH, SINGULAR, page_links
 
@@ -97,6 +98,8 @@ def route(method: str, path: str, service: RecordService) -> Route:
         return Route("token", f"{method} token")
     if path == QUERY_PATH:
         return Route("suiteql", f"{method} suiteql")
+    if path == GOVERNANCE_PATH:
+        return Route("governance", f"{method} governanceLimits")
     if job := _JOB.match(path):
         return Route("job", f"{method} job", job=job)
     match = _RECORD.match(path)
@@ -189,6 +192,7 @@ class Application:
         self.auth = authenticator
         self.behaviour = behaviour if behaviour is not None else service.behaviour
         self.jobs = jobs.Jobs()
+        self.governance: dict[str, Any] = governance_limits(None, None)
 
     def handle(self, request: Request, target: Route) -> Response:
         if target.kind == "suiteql":
@@ -200,6 +204,11 @@ class Application:
             return self.suiteql(request)
         if target.kind == "job":
             return self.job(request, target)
+        if target.kind == "governance":
+            if request.method != "GET":
+                raise errors.method_not_allowed()
+            _check_params(request, frozenset())
+            return Response.json(200, self.governance, SINGULAR)
         if target.kind == "record":
             if target.record_type is None:
                 raise errors.not_found(

@@ -296,6 +296,8 @@ class Org:
         self._objects: dict[str, SObject] = {}
         self._global_ids: dict[str, tuple[SObject, dict[str, Any]]] = {}
         declared = snapshot.get("fields", {}) or {}
+        #: The integration user's field-level security per object (describe.py).
+        self.field_access: dict[str, dict[str, dict[str, Any]]] = snapshot.get("fieldAccess") or {}
         for name, records in (snapshot.get("records") or {}).items():
             obj = self._object(name)
             for rec in records:

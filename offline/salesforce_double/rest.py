@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from .auth import Authenticator
+from .describe import describe
 from .errors import ApiError, not_found
 from .faults import SalesforceFaults
 from .org import Org, Transaction, is_id
@@ -198,7 +199,14 @@ class SalesforceApi:
             )
         if m := SOBJECT_ROW_PATH.match(rest):
             sobject, record_id = m.group(1), m.group(2)
-            if record_id in ("describe", "updated", "deleted", "listviews"):
+            if record_id == "describe":
+                _allow(method, "GET")
+                obj = self.org.sobject(sobject)
+                if obj is None:
+                    raise not_found()
+                access = self.org.field_access.get(obj.name, {})
+                return Response(200, describe(obj, version, access))
+            if record_id in ("updated", "deleted", "listviews"):
                 raise _not_implemented(method, rest)
             _allow(method, "GET", "PATCH", "DELETE", "HEAD")
             if method == "GET":

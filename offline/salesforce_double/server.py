@@ -144,6 +144,18 @@ class SalesforceDouble:
                 raise KeyError(f"{sobject} {record_id}")
             return copy.deepcopy(rec)
 
+    def replace_certificate(self, public_key_pem: str) -> None:
+        """The connected app now checks JWT signatures against this key only (a rotation)."""
+        with self._api.lock:
+            self._auth.public_key_pem = public_key_pem
+
+    def user_update(self, sobject: str, record_id: str, fields: dict[str, Any]) -> None:
+        """A user's edit in the Salesforce UI (validated and logged like an API update)."""
+        with self._api.lock:
+            tx = self._org.transaction()
+            self._org.update(tx, sobject, record_id, fields)
+            tx.commit()
+
     def expire_sessions(self) -> None:
         """Every issued access token becomes invalid (401 INVALID_SESSION_ID)."""
         with self._api.lock:

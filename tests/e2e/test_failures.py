@@ -52,7 +52,7 @@ def test_a_half_failed_deal_lands_in_the_dlq_and_completes_on_redrive(make_stack
     assert opp["NetSuite_Sync_Status__c"] == "Error"
     assert (
         opp["NetSuite_Sync_Error__c"].startswith("RejectedByNetSuite: ")
-        and message["executionArn"] in opp["NetSuite_Sync_Error__c"]
+        and message["executionArn"].rsplit(":", 1)[-1] in opp["NetSuite_Sync_Error__c"]
     )
     partial = stack.netsuite.dump()
     assert (

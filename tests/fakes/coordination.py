@@ -3,40 +3,32 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from closedwon.deal import Deal
-from closedwon.deal_store import deal_of
+from closedwon.deal_store import deal_of, reference
 from closedwon.errors import DealBusy, InvalidEvent
 from closedwon.events import Trigger
 from closedwon.fanout import execution_name
 
 
 class FakeDealStore:
-    """Inline up to ``inline_limit_bytes``, else an object in a dict (the deal bucket)."""
+    """Every deal an object in a dict (the deal bucket), as DealStore; the state holds its key."""
 
-    def __init__(self, inline_limit_bytes: int = 32 * 1024) -> None:
-        self.inline_limit_bytes = inline_limit_bytes
+    def __init__(self) -> None:
         self.objects: dict[str, bytes] = {}
 
     def put(self, deal: Deal) -> dict[str, Any]:
         body = deal.model_dump_json()
-        if len(body) <= self.inline_limit_bytes:
-            return {"deal": json.loads(body), "dealRef": None}
         key = f"deals/{deal.opportunity_id}/{hashlib.sha256(body.encode()).hexdigest()[:16]}.json"
         self.objects[key] = body.encode()
-        return {"deal": None, "dealRef": {"bucket": "deal-bucket", "key": key}}
+        return {"dealRef": {"bucket": "deal-bucket", "key": key}}
 
     def get(self, state: dict[str, Any]) -> Deal:
-        if not isinstance(state, dict):
-            raise InvalidEvent("workflow state is not an object")
-        if state.get("deal"):
-            return deal_of(state["deal"])
-        ref = state.get("dealRef")
-        if not isinstance(ref, dict) or ref.get("key") not in self.objects:
-            raise InvalidEvent("workflow state carries neither a deal nor a deal reference")
-        return deal_of(self.objects[ref["key"]])
+        _, key = reference(state)
+        if key not in self.objects:
+            raise InvalidEvent("workflow state: dealRef names no stored deal")
+        return deal_of(self.objects[key])
 
 
 class FakeLease:

@@ -13,6 +13,8 @@ from tests.fakes.netsuite import FakeNetSuite
 from tests.fakes.salesforce import FakeSalesforce
 
 ORG_ID = "00D5f000005KcCnEAK"
+#: The integration user of the sample org (offline/sample/org.json).
+INTEGRATION_USER_ID = "0055f000005mc66AAA"
 
 
 def settings(**overrides: Any) -> Settings:
@@ -20,6 +22,7 @@ def settings(**overrides: Any) -> Settings:
         "SALESFORCE_ORG_ID": ORG_ID,
         "COORDINATION_TABLE": "coordination",
         "NETSUITE_CONCURRENCY_LIMIT": 5,
+        "SALESFORCE_INTEGRATION_USER_ID": INTEGRATION_USER_ID,
         **overrides,
     }
     return Settings.model_validate(values)

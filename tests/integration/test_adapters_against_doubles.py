@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from closedwon.egress import salesforce_policy
 from closedwon.errors import AuthOrConfig, InvalidDeal, Throttled
 from closedwon.netsuite import NetSuiteClient, NetSuiteSettings
 from closedwon.netsuite.auth import clear_token_cache
@@ -24,6 +25,8 @@ from offline.salesforce_double import SalesforceDouble, SalesforceFaults
 from offline.stack import pem_keypair as keypair
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The doubles listen on loopback (closedwon.egress's offline exception).
+OFFLINE = salesforce_policy(offline_loopback=True)
 
 
 @pytest.fixture
@@ -38,7 +41,7 @@ def salesforce(tmp_path, monkeypatch):
     settings = SalesforceSettings(
         login_url=url, consumer_key="ck", username="int@example.com", private_key=private
     )
-    yield double, SalesforceConnection(settings)
+    yield double, SalesforceConnection(settings, egress=OFFLINE)
     double.stop()
 
 
@@ -127,7 +130,8 @@ def test_writing_back_more_than_200_records_is_still_one_api_call(tmp_path, monk
         conn = SalesforceConnection(
             SalesforceSettings(
                 login_url=url, consumer_key="ck", username="u@x.com", private_key=private
-            )
+            ),
+            egress=OFFLINE,
         )
         records = [record("Contact", c, {"NetSuite_Id__c": str(i)}) for i, c in enumerate(contacts)]
         assert write_records(conn, records, what="test") == []

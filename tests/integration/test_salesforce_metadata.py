@@ -772,3 +772,80 @@ def test_rendered_files_are_git_ignored() -> None:
     ignored = set((SF / ".gitignore").read_text().split())
     for template in TEMPLATES.rglob("*.xml"):
         assert str(template.relative_to(TEMPLATES)) in ignored, template
+
+
+# ---------------------------------------------------------------- Resync to NetSuite
+RESYNC_FIELD = "NetSuite_Resync__c"
+
+
+def resync_flow() -> ET.Element:
+    return parse(FORCE_APP / "flows" / "Opportunity_Resync_To_NetSuite.flow-meta.xml")
+
+
+def _assignments(create: ET.Element) -> dict[str, str]:
+    found = {}
+    for item in create.findall(f"{NS}inputAssignments"):
+        value = item.find(f"{NS}value")
+        assert value is not None
+        found[text(item, "field") or ""] = ET.tostring(value).decode()
+    return found
+
+
+def test_resync_flow_starts_after_save_only_when_the_box_becomes_checked() -> None:
+    start = resync_flow().find(f"{NS}start")
+    assert start is not None
+    assert (text(start, "object"), text(start, "triggerType")) == ("Opportunity", "RecordAfterSave")
+    assert text(start, "recordTriggerType") == "Update"
+    assert text(start, "doesRequireRecordChangedToMeetCriteria") == "true"
+    filters = start.findall(f"{NS}filters")
+    assert [
+        (text(f, "field"), text(f, "operator"), text(f, "value/booleanValue")) for f in filters
+    ] == [(RESYNC_FIELD, "EqualTo", "true")]
+    assert text(resync_flow(), "status") == "Active"
+
+
+def test_resync_flow_publishes_the_same_event_as_the_closed_won_flow_only_when_won() -> None:
+    root = resync_flow()
+    creates = root.findall(f"{NS}recordCreates")
+    assert [text(c, "object") for c in creates] == [events.PLATFORM_EVENT_NAME]
+    original = flow().findall(f"{NS}recordCreates")[0]
+    assert _assignments(creates[0]) == _assignments(original)
+    decision = root.find(f"{NS}decisions")
+    assert decision is not None
+    rule = decision.find(f"{NS}rules")
+    assert rule is not None
+    assert text(rule, "conditions/leftValueReference") == "$Record.IsWon"
+    assert text(rule, "conditions/rightValue/booleanValue") == "true"
+    assert text(rule, "connector/targetReference") == text(creates[0], "name")
+    assert text(decision, "defaultConnector/targetReference") == "Clear_Resync"
+
+
+def test_resync_flow_clears_the_box_on_every_path_so_it_cannot_loop() -> None:
+    root = resync_flow()
+    create = root.findall(f"{NS}recordCreates")[0]
+    assert text(create, "connector/targetReference") == "Clear_Resync"
+    clear = root.find(f"{NS}recordUpdates")
+    assert clear is not None and text(clear, "name") == "Clear_Resync"
+    assert text(clear, "inputReference") == "$Record"
+    assert [
+        (text(a, "field"), text(a, "value/booleanValue"))
+        for a in clear.findall(f"{NS}inputAssignments")
+    ] == [(RESYNC_FIELD, "false")]
+    # Clearing the box does not make the Closed Won flow run again: it starts on IsWon only.
+    closed_won = flow().find(f"{NS}start")
+    assert closed_won is not None
+    assert {text(f, "field") for f in closed_won.findall(f"{NS}filters")} == {"IsWon"}
+
+
+def test_resync_box_is_a_checkbox_off_by_default_editable_through_the_resync_permission_set() -> (
+    None
+):
+    field = parse(
+        FORCE_APP / "objects" / "Opportunity" / "fields" / f"{RESYNC_FIELD}.field-meta.xml"
+    )
+    assert (text(field, "type"), text(field, "defaultValue")) == ("Checkbox", "false")
+    grants = {
+        text(p, "field"): (text(p, "readable"), text(p, "editable"))
+        for p in permission_set("NetSuite_Resync").findall(f"{NS}fieldPermissions")
+    }
+    assert grants == {f"Opportunity.{RESYNC_FIELD}": ("true", "true")}

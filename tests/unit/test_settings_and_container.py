@@ -24,9 +24,9 @@ ENV = {
 
 
 def test_given_the_template_environment_when_loaded_then_every_variable_is_typed() -> None:
-    settings = load_settings({**ENV, "INLINE_DEAL_LIMIT_BYTES": "1024", "PATH": "/usr/bin"})
+    settings = load_settings({**ENV, "PATH": "/usr/bin"})
     assert settings.coordinated and settings.netsuite_concurrency_limit == 5
-    assert settings.inline_deal_limit_bytes == 1024 and settings.deal_bucket == "closedwon-deals"
+    assert settings.deal_bucket == "closedwon-deals"
 
 
 @pytest.mark.parametrize("unset", [None, ""])
@@ -51,7 +51,6 @@ def test_given_the_explicit_local_flag_when_loaded_then_coordination_is_off() ->
     [
         ("NETSUITE_CONCURRENCY_LIMIT", "0"),
         ("NETSUITE_CONCURRENCY_LIMIT", "five"),
-        ("INLINE_DEAL_LIMIT_BYTES", "-1"),
     ],
 )
 def test_given_a_malformed_variable_when_loaded_then_the_error_names_it(
@@ -95,7 +94,7 @@ def test_given_a_config_api_version_when_salesforce_is_built_then_the_connection
     config = tmp_path / "mapping.yaml"
     config.write_text('salesforce:\n  api_version: "59.0"\n', encoding="utf-8")
     secret = {
-        "login_url": "https://login.example",
+        "login_url": "https://login.salesforce.com",
         "consumer_key": "k",
         "username": "u",
         "private_key": "pem",
@@ -111,7 +110,7 @@ def test_given_a_broken_config_when_salesforce_is_built_then_the_default_version
     config = tmp_path / "mapping.yaml"
     config.write_text("- a list, not a mapping\n", encoding="utf-8")
     secret = {
-        "login_url": "https://login.example",
+        "login_url": "https://login.salesforce.com",
         "consumer_key": "k",
         "username": "u",
         "private_key": "pem",

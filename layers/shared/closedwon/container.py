@@ -10,11 +10,15 @@ Parameters, cached ``SECRET_MAX_AGE_S``); never from environment values.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from closedwon.certificates import report_days_left
 from closedwon.config import MappingConfig, SalesforceConfig, load_mapping_config
 from closedwon.coordination import DealLease, NetSuiteSemaphore
 from closedwon.deal_store import DealStore
@@ -25,8 +29,6 @@ from closedwon.rules.document import SoqlFields
 from closedwon.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.parameters import SecretsProvider
-
     from closedwon.netsuite import NetSuiteClient
     from closedwon.salesforce import SalesforceConnection
 
@@ -72,11 +74,19 @@ class Container:
     """Settings, mapping config, clients and caches of one function's container."""
 
     def __init__(
-        self, environ: Mapping[str, str] | None = None, *, clients: ClientFactory | None = None
+        self,
+        environ: Mapping[str, str] | None = None,
+        *,
+        clients: ClientFactory | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.environ = dict(os.environ if environ is None else environ)
         self._client_factory = clients or self._boto3_client
         self._clients: dict[str, Any] = {}
+        self._clock = clock
+        self._secrets: dict[str, _Secret] = {}
+        #: The SaaS clients built so far, each with the version of the secret it was built from.
+        self._built: dict[str, tuple[str, Any]] = {}
         self.term_ids: dict[str, str] = {}
 
     # ---------------------------------------------------------------- settings and config
@@ -111,36 +121,53 @@ class Container:
 
         return boto3.client(service, region_name=self.environ.get("AWS_REGION"))
 
-    @cached_property
-    def secrets(self) -> SecretsProvider:
-        from aws_lambda_powertools.utilities.parameters import SecretsProvider
-
-        return SecretsProvider(boto3_client=self.client("secretsmanager"))
-
-    def secret(self, arn_field: str) -> dict[str, Any]:
+    def secret(self, arn_field: str, *, fresh: bool = False) -> dict[str, Any]:
         """The JSON secret whose ARN is the settings field ``arn_field``."""
-        from aws_lambda_powertools.utilities import parameters
+        return self._secret(arn_field, fresh=fresh).value
 
+    def _secret(self, arn_field: str, *, fresh: bool = False) -> _Secret:
+        """The secret and its version, read again after ``SECRET_MAX_AGE_S`` or when ``fresh``."""
         arn = self.settings.require(arn_field)
+        cached = self._secrets.get(arn)
+        if cached is not None and not fresh and self._clock() - cached.read_at < SECRET_MAX_AGE_S:
+            return cached
         try:
-            value = self.secrets.get(arn, transform="json", max_age=SECRET_MAX_AGE_S)
-        except parameters.exceptions.GetParameterError as exc:
-            raise AuthOrConfig(
-                f"secret {arn} cannot be read: {type(exc.__cause__ or exc).__name__}"
-            ) from None
-        except parameters.exceptions.TransformParameterError:
+            answer = self.client("secretsmanager").get_secret_value(SecretId=arn)
+        except Exception as exc:
+            raise AuthOrConfig(f"secret {arn} cannot be read: {type(exc).__name__}") from None
+        try:
+            value = json.loads(answer.get("SecretString") or "")
+        except ValueError:
             raise AuthOrConfig(f"secret {arn} is not valid JSON") from None
         if not isinstance(value, dict):
             raise AuthOrConfig(f"secret {arn} must be a JSON object")
-        return value
+        secret = _Secret(value, str(answer.get("VersionId") or ""), self._clock())
+        self._secrets[arn] = secret
+        return secret
+
+    def rotated(self) -> bool:
+        """Re-read the secrets of the clients built so far; whether any changed version.
+
+        The handler calls it on an AuthOrConfig failure: a changed version drops the clients
+        built from the old one, so the step is run once more with the new credentials.
+        """
+        changed = False
+        for member, arn_field in _CLIENT_SECRETS.items():
+            built = self._built.get(member)
+            if built is None:
+                continue
+            try:
+                version = self._secret(arn_field, fresh=True).version
+            except AuthOrConfig:
+                continue
+            if version != built[0]:
+                del self._built[member]
+                changed = True
+        return changed
 
     @cached_property
     def deal_store(self) -> DealStore:
-        return DealStore(
-            lambda: self.client("s3"),
-            bucket=self.settings.deal_bucket,
-            inline_limit_bytes=self.settings.inline_deal_limit_bytes,
-        )
+        return DealStore(lambda: self.client("s3"), bucket=self.settings.deal_bucket)
 
     @cached_property
     def deal_lease(self) -> DealLease | None:
@@ -165,33 +192,65 @@ class Container:
 
     # ---------------------------------------------------------------- SaaS clients
 
-    @cached_property
+    @property
     def salesforce(self) -> SalesforceApi:
+        """The Salesforce API, rebuilt when its secret's version changes (rotation)."""
+        api: SalesforceApi = self._client_of("salesforce", self._build_salesforce)
+        return api
+
+    @property
+    def netsuite(self) -> NetSuiteClient:
+        """The NetSuite client, rebuilt when its secret's version changes (rotation)."""
+        client: NetSuiteClient = self._client_of("netsuite", self._build_netsuite)
+        return client
+
+    @property
+    def egress_domains(self) -> tuple[str, ...]:
+        return self.settings.egress_extra_domains
+
+    def _client_of(self, member: str, build: Callable[[dict[str, Any]], Any]) -> Any:
+        secret = self._secret(_CLIENT_SECRETS[member])
+        built = self._built.get(member)
+        if built is None or built[0] != secret.version:
+            built = (secret.version, build(secret.value))
+            self._built[member] = built
+            report_days_left(member, secret.value)
+        return built[1]
+
+    def _build_salesforce(self, secret: dict[str, Any]) -> SalesforceApi:
         from pydantic import ValidationError
 
+        from closedwon.egress import salesforce_policy
         from closedwon.salesforce import SalesforceConnection, SalesforceSettings
 
-        data = {**self.secret("salesforce_secret_arn"), "api_version": self.salesforce_api_version}
+        data = {**secret, "api_version": self.salesforce_api_version}
         try:
             settings = SalesforceSettings.model_validate(data)
         except ValidationError as exc:
             raise AuthOrConfig(
                 f"Salesforce secret is missing or has invalid keys: {_keys(exc)}"
             ) from None
-        return SalesforceApi(SalesforceConnection(settings))
+        policy = salesforce_policy(
+            self.egress_domains, offline_loopback=self.settings.offline_loopback
+        )
+        return SalesforceApi(SalesforceConnection(settings, egress=policy))
 
-    @cached_property
-    def netsuite(self) -> NetSuiteClient:
+    def _build_netsuite(self, secret: dict[str, Any]) -> NetSuiteClient:
         from pydantic import ValidationError
 
+        from closedwon.egress import netsuite_policy
         from closedwon.netsuite import NetSuiteClient, NetSuiteSettings
 
         try:
-            settings = NetSuiteSettings.model_validate(self.secret("netsuite_secret_arn"))
+            settings = NetSuiteSettings.model_validate(secret)
         except ValidationError as exc:
             raise AuthOrConfig(
                 f"NetSuite secret is missing or has invalid keys: {_keys(exc)}"
             ) from None
+        policy = netsuite_policy(
+            self.egress_domains, offline_loopback=self.settings.offline_loopback
+        )
+        policy.check(settings.base_url, what="NetSuite base_url")
         semaphore = self.semaphore
         if semaphore is None:
             return NetSuiteClient(settings)
@@ -205,7 +264,7 @@ class Container:
 
     def built(self, member: str) -> bool:
         """Whether ``member`` (e.g. ``"netsuite"``) was built in this container."""
-        return member in self.__dict__
+        return member in self.__dict__ or member in self._built
 
     def netsuite_throttles(self) -> int:
         """429s this container's NetSuite client has seen (0 if it was never built)."""
@@ -216,6 +275,17 @@ class Container:
         if self.built("semaphore") and self.semaphore is not None:
             with contextlib.suppress(Exception):
                 self.semaphore.release()
+
+
+@dataclass(frozen=True)
+class _Secret:
+    value: dict[str, Any]
+    version: str
+    read_at: float
+
+
+#: The settings field naming the secret each SaaS client is built from.
+_CLIENT_SECRETS = {"salesforce": "salesforce_secret_arn", "netsuite": "netsuite_secret_arn"}
 
 
 def _keys(exc: Any) -> str:

@@ -1,14 +1,14 @@
-"""Where the Deal travels between steps: inline in the state, or in S3 when large.
+"""Where the Deal lives between steps: always the deal bucket, never the workflow state.
 
-Step Functions caps a state's payload at 256 KB. A deal above the inline limit (settings
-``INLINE_DEAL_LIMIT_BYTES``, default 32 KB) is written to the deal bucket (SSE,
-lifecycle-expired; see template.yaml) and only its reference travels in the state.
+Step Functions keeps every state's input and output in the execution history for 90 days, where
+nothing can be erased and ``states:GetExecutionHistory`` reads it. The deal holds names, e-mail
+addresses, phones and street addresses, so it is written to the deal bucket (KMS-encrypted,
+lifecycle-expired; see template.yaml) and only its ``{bucket, key}`` reference travels in the state.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -19,26 +19,19 @@ from closedwon.errors import AuthOrConfig, InvalidEvent, Transient
 
 
 class DealStore:
-    """Puts and gets the deal of a workflow state; ``s3`` is built only when a deal is offloaded."""
+    """Puts and gets the deal of a workflow state; ``s3`` is built on first use."""
 
-    def __init__(
-        self, s3: Callable[[], Any], *, bucket: str | None, inline_limit_bytes: int
-    ) -> None:
+    def __init__(self, s3: Callable[[], Any], *, bucket: str | None) -> None:
         self._s3 = s3
         self.bucket = bucket
-        self.inline_limit_bytes = inline_limit_bytes
         #: Snapshots read by this container: the Map iterations of one deal read the same one.
         self._fetched: dict[tuple[str, str], Deal] = {}
 
     def put(self, deal: Deal) -> dict[str, Any]:
-        """The state fields carrying the deal: ``{"deal": {...}, "dealRef": None}`` or a reference."""
+        """The state field referencing the stored deal: ``{"dealRef": {"bucket", "key"}}``."""
         body = deal.model_dump_json()
-        if len(body) <= self.inline_limit_bytes:
-            return {"deal": json.loads(body), "dealRef": None}
         if not self.bucket:
-            raise AuthOrConfig(
-                f"deal is {len(body)} bytes, above the inline limit, and DEAL_BUCKET is not set"
-            )
+            raise AuthOrConfig("environment variable DEAL_BUCKET is not set (see template.yaml)")
         digest = hashlib.sha256(body.encode()).hexdigest()[:16]
         key = f"deals/{deal.opportunity_id}/{digest}.json"
         try:
@@ -49,21 +42,16 @@ class DealStore:
             raise Transient(
                 f"deal snapshot could not be stored in S3: {type(exc).__name__}"
             ) from None
-        return {"deal": None, "dealRef": {"bucket": self.bucket, "key": key}}
+        return {"dealRef": {"bucket": self.bucket, "key": key}}
 
     def get(self, state: dict[str, Any]) -> Deal:
-        """The Deal of a workflow state (inline or by reference)."""
-        if not isinstance(state, dict):
-            raise InvalidEvent("workflow state is not an object")
-        if state.get("deal"):
-            return deal_of(state["deal"])
-        ref = state.get("dealRef")
-        if not isinstance(ref, dict) or not ref.get("bucket") or not ref.get("key"):
-            raise InvalidEvent("workflow state carries neither a deal nor a deal reference")
-        key = (str(ref["bucket"]), str(ref["key"]))
-        if key not in self._fetched:
-            self._fetched[key] = self._fetch(*key)
-        return self._fetched[key]
+        """The Deal a workflow state references."""
+        return self._cached(*reference(state))
+
+    def _cached(self, bucket: str, key: str) -> Deal:
+        if (bucket, key) not in self._fetched:
+            self._fetched[(bucket, key)] = self._fetch(bucket, key)
+        return self._fetched[(bucket, key)]
 
     def _fetch(self, bucket: str, key: str) -> Deal:
         try:
@@ -73,6 +61,24 @@ class DealStore:
                 f"deal snapshot s3://{bucket}/{key} could not be read: {type(exc).__name__}"
             ) from None
         return deal_of(body)
+
+
+def reference(state: Any) -> tuple[str, str]:
+    """The ``(bucket, key)`` of the deal a workflow state references.
+
+    A state carrying the deal itself (a hand-made replay input of an older version) is refused:
+    accepting it would put personal data back into the execution history.
+    """
+    if not isinstance(state, dict):
+        raise InvalidEvent("workflow state is not an object")
+    if state.get("deal") is not None:
+        raise InvalidEvent(
+            "workflow state: deal must not travel in the state; replay the event instead"
+        )
+    ref = state.get("dealRef")
+    if not isinstance(ref, dict) or not ref.get("bucket") or not ref.get("key"):
+        raise InvalidEvent("workflow state: dealRef is missing")
+    return str(ref["bucket"]), str(ref["key"])
 
 
 def deal_of(data: Any) -> Deal:

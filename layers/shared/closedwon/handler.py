@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from closedwon.container import Container
-from closedwon.errors import SyncError, Unexpected, error_class_name
+from closedwon.errors import AuthOrConfig, SyncError, Unexpected, error_class_name
 from closedwon.observability import count, logger, metrics
 from closedwon.steps.deps import Deps
 
@@ -61,7 +61,7 @@ class StepHandler:
             )
             if self.validate_settings:
                 _ = container.settings
-            return self.run(event, container)
+            return self._run_with_current_credentials(container, event)
         except SyncError as exc:
             logger.warning(
                 "step failed",
@@ -83,6 +83,17 @@ class StepHandler:
             throttled = container.netsuite_throttles() - throttles_before
             if throttled > 0:
                 count("NetSuiteThrottled", throttled)
+
+    def _run_with_current_credentials(self, container: Container, event: Any) -> Any:
+        """Run the step; after an AuthOrConfig failure, once more if a secret was rotated since
+        its client was built (the steps are idempotent: a second run creates nothing twice)."""
+        try:
+            return self.run(event, container)
+        except AuthOrConfig:
+            if not container.rotated():
+                raise
+            logger.info("a secret was rotated: running the step with the new credentials")
+            return self.run(event, container)
 
 
 def step_handler(name: str, run: Step, *, validate_settings: bool = True) -> StepHandler:

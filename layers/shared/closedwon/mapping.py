@@ -660,3 +660,19 @@ REPLACED_SUBLISTS = {
     "subscriptionPlan": ["member"],
     "priceBook": ["priceInterval"],
 }
+
+
+#: `closedwon link customers`: the customers no Salesforce record has claimed yet (docs/go-live.md).
+UNLINKED_CUSTOMERS_QUERY = (
+    "SELECT id, companyname, email FROM customer WHERE externalid IS NULL ORDER BY id"
+)
+
+
+def billing_country(record: dict[str, Any]) -> str | None:
+    """The ISO code of a customer's default billing address (as GET ?expandSubResources answers)."""
+    for entry in (record.get("addressBook") or {}).get("items") or []:
+        if entry.get("defaultBilling"):
+            country = (entry.get("addressBookAddress") or {}).get("country")
+            value = country.get("id") if isinstance(country, dict) else country
+            return str(value).upper() if value else None
+    return None

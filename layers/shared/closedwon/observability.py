@@ -37,6 +37,14 @@ def count(name: str, value: float = 1, **dimensions: str) -> None:
             metric.add_dimension(name=key, value=dim)
 
 
+def gauge(name: str, value: float, **dimensions: str) -> None:
+    """Emit one measured value (EMF, unit None) with its own dimensions, flushed at once."""
+    with single_metric(name=name, unit=MetricUnit.NoUnit, value=value, namespace=NAMESPACE) as m:
+        m.add_dimension(name="service", value=SERVICE)
+        for key, dim in dimensions.items():
+            m.add_dimension(name=key, value=dim)
+
+
 def record_latency(closed_won_at: object) -> None:
     """SyncLatencySeconds: from the moment the deal was won to the write-back."""
     if not isinstance(closed_won_at, str) or not closed_won_at:

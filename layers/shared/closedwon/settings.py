@@ -14,11 +14,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from closedwon.errors import AuthOrConfig
-
-DEFAULT_INLINE_DEAL_LIMIT_BYTES = 32 * 1024
 
 
 class Settings(BaseModel):
@@ -34,14 +39,25 @@ class Settings(BaseModel):
     netsuite_concurrency_limit: int | None = Field(
         None, alias="NETSUITE_CONCURRENCY_LIMIT", ge=1, le=1000
     )
-    #: A deal whose JSON is larger travels through the deal bucket instead of the state.
-    inline_deal_limit_bytes: int = Field(
-        DEFAULT_INLINE_DEAL_LIMIT_BYTES, alias="INLINE_DEAL_LIMIT_BYTES", ge=1, le=200 * 1024
-    )
     #: The mapping config YAML (default: the file bundled with the layer).
     mapping_config_path: Path | None = Field(None, alias="MAPPING_CONFIG_PATH")
     #: The explicit local flag that allows running without the coordination table.
     uncoordinated: bool = Field(False, alias="CLOSEDWON_UNCOORDINATED")
+    #: The integration user's id (template parameter IntegrationUserId): CDC loop protection.
+    salesforce_integration_user_id: str | None = Field(
+        None, alias="SALESFORCE_INTEGRATION_USER_ID", min_length=15, max_length=18
+    )
+    #: Domains the clients may address besides NetSuite's and Salesforce's (closedwon.egress).
+    egress_extra_domains: tuple[str, ...] = Field((), alias="EGRESS_EXTRA_DOMAINS")
+    #: Plain http and loopback hosts for the offline doubles; template.yaml never sets it.
+    offline_loopback: bool = Field(False, alias="CLOSEDWON_OFFLINE_LOOPBACK")
+
+    @field_validator("egress_extra_domains", mode="before")
+    @classmethod
+    def _split_domains(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(d.strip().lower().lstrip(".") for d in value.split(",") if d.strip())
+        return value
 
     @model_validator(mode="after")
     def _coordination_is_explicit(self) -> Self:

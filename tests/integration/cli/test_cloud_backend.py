@@ -254,46 +254,40 @@ def test_executions_for_runs_logs_insights_then_describes_each_execution() -> No
     stub.assert_no_pending_responses()
 
 
-@mock_aws
-def test_the_salesforce_secret_is_the_one_the_load_deal_function_uses() -> None:
-    secret = boto3.client("secretsmanager").create_secret(
-        Name="closedwon/salesforce",
-        SecretString=json.dumps(
-            {
-                "login_url": "https://login.example",
-                "consumer_key": "ck",
-                "username": "u@x",
-                "private_key": "pem",
-            }
-        ),
-    )["ARN"]
-    backend = _backend()
-    cfn, lam = (boto3.client(s, region_name=REGION) for s in ("cloudformation", "lambda"))
-    with Stubber(cfn) as cfn_stub, Stubber(lam) as lam_stub:
-        cfn_stub.add_response(
-            "describe_stack_resource",
-            {
-                "StackResourceDetail": {
-                    "LogicalResourceId": "LoadDealFunction",
-                    "PhysicalResourceId": "prod-LoadDealFunction-abc",
-                    "ResourceType": "AWS::Lambda::Function",
-                    "LastUpdatedTimestamp": "2025-01-01T00:00:00Z",
-                    "ResourceStatus": "CREATE_COMPLETE",
-                }
-            },
-            {"StackName": "prod", "LogicalResourceId": "LoadDealFunction"},
-        )
-        lam_stub.add_response(
-            "get_function_configuration",
-            {"Environment": {"Variables": {"SALESFORCE_SECRET_ARN": secret}}},
-            {"FunctionName": "prod-LoadDealFunction-abc"},
-        )
-        backend._clients.update(cloudformation=cfn, **{"lambda": lam})
-        connection = backend.salesforce()
-    assert (
-        connection.settings.username == "u@x"
-        and connection.settings.login_url == "https://login.example"
+def test_backfill_queries_salesforce_with_the_operators_own_session_never_the_integration_key() -> (
+    None
+):
+    backend = CloudBackend(
+        _backend().resources,
+        None,
+        environ={
+            "SALESFORCE_INSTANCE_URL": "https://acme.my.salesforce.com",
+            "SALESFORCE_ACCESS_TOKEN": "00Dxx!operator-session",
+        },
     )
+    backend._clients["secretsmanager"] = None  # any read of a secret would fail the test
+    connection = backend.salesforce()
+    assert connection.instance_url == "https://acme.my.salesforce.com"  # type: ignore[attr-defined]
+    assert connection.api_calls == 0
+
+
+def test_backfill_without_an_operator_session_says_how_to_get_one() -> None:
+    backend = CloudBackend(_backend().resources, None, environ={})
+    with pytest.raises(CliError, match="sf org display"):
+        backend.salesforce()
+
+
+def test_backfill_refuses_an_operator_instance_url_outside_salesforce() -> None:
+    backend = CloudBackend(
+        _backend().resources,
+        None,
+        environ={
+            "SALESFORCE_INSTANCE_URL": "http://attacker.example",
+            "SALESFORCE_ACCESS_TOKEN": "t",
+        },
+    )
+    with pytest.raises(CliError, match="https"):
+        backend.salesforce()
 
 
 def test_a_report_from_the_history_attributes_map_iterations_and_reads_the_dlq_message() -> None:

@@ -85,16 +85,24 @@ _NETSUITE_SEMAPHORE: set[Grant] = {
         "dynamodb:BatchGetItem",  # read which slots are free
     )
 }
+#: The stack's key: secrets, deal snapshots and the DLQ are encrypted with it.
+_STACK_KEY: set[Grant] = {
+    ("kms:Decrypt", "${StackKey.Arn}", None),
+    ("kms:GenerateDataKey", "${StackKey.Arn}", None),
+}
 _NETSUITE_STEP: set[Grant] = (
-    _secrets(NS_SECRET) | {("s3:GetObject", DEAL_OBJECTS, None)} | _NETSUITE_SEMAPHORE
+    _secrets(NS_SECRET) | {("s3:GetObject", DEAL_OBJECTS, None)} | _NETSUITE_SEMAPHORE | _STACK_KEY
 )
-_SALESFORCE_WRITER: set[Grant] = _secrets(SF_SECRET) | {("dynamodb:DeleteItem", TABLE, DEAL_KEYS)}
+_SALESFORCE_WRITER: set[Grant] = (
+    _secrets(SF_SECRET) | {("dynamodb:DeleteItem", TABLE, DEAL_KEYS)} | _STACK_KEY
+)
 
 EXPECTED_GRANTS: dict[str, set[Grant]] = {
     "LoadDealFunctionRole": _secrets(SF_SECRET, NS_SECRET)
     | {("s3:PutObject", DEAL_OBJECTS, None), ("dynamodb:PutItem", TABLE, DEAL_KEYS)}
     | {("states:StartExecution", OWN_STATE_MACHINE, None)}
-    | _NETSUITE_SEMAPHORE,
+    | _NETSUITE_SEMAPHORE
+    | _STACK_KEY,
     **{f"{step}FunctionRole": _NETSUITE_STEP for step in NETSUITE_STEPS},
     "WriteBackFunctionRole": _SALESFORCE_WRITER,
     "RecordFailureFunctionRole": _SALESFORCE_WRITER,
@@ -103,6 +111,7 @@ EXPECTED_GRANTS: dict[str, set[Grant]] = {
         for fn in STEP_FUNCTIONS
     }
     | {("sqs:SendMessage", DLQ, None)}
+    | _STACK_KEY
     | {(action, "*", None) for action in LOG_DELIVERY_ACTIONS},
     "EventsStartExecutionRole": {("states:StartExecution", STATE_MACHINE, None)},
 }

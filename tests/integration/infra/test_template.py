@@ -51,6 +51,7 @@ ALARM_ANCHORS = {
     "ExecutionsTimedOutAlarm": "executions-timed-out",
     "NetSuiteThrottlingAlarm": "netsuite-throttling",
     "LambdaErrorsAlarm": "lambda-errors",
+    "CertificateExpiresSoonAlarm": "certificate-expires-soon",
 }
 
 
@@ -167,7 +168,7 @@ def test_queues_are_encrypted_and_keep_messages_14_days(
 ) -> None:
     assert set(resources_of_type(template, "AWS::SQS::Queue")) == set(QUEUES)
     queue_props = props(template, queue)
-    assert queue_props.get("SqsManagedSseEnabled") is True
+    assert queue_props.get("KmsMasterKeyId") == {"Ref": "StackKey"}
     assert queue_props.get("MessageRetentionPeriod") == FOURTEEN_DAYS
 
 
@@ -176,7 +177,7 @@ def test_rule_dlq_accepts_messages_only_from_rules_on_the_partner_bus(
 ) -> None:
     policy = props(template, "RuleDeadLetterQueuePolicy")
     assert policy["Queues"] == [{"Ref": "RuleDeadLetterQueue"}]
-    (statement,) = policy["PolicyDocument"]["Statement"]
+    statement, _deny_plain_http = policy["PolicyDocument"]["Statement"]
     assert statement["Principal"] == {"Service": "events.amazonaws.com"}
     assert statement["Action"] == "sqs:SendMessage"
     assert render(statement["Condition"]["ArnLike"]["aws:SourceArn"]).endswith(
@@ -287,8 +288,8 @@ def test_alarm_topic_is_encrypted_with_a_key_cloudwatch_alarms_may_use(
     """Not alias/aws/sns: CloudWatch alarms cannot use the AWS managed SNS key (its policy is fixed),
     so every notification to a topic encrypted with it is dropped."""
     key_ref = props(template, "AlarmTopic")["KmsMasterKeyId"]
-    assert key_ref == {"Ref": "AlarmTopicKey"}
-    key = props(template, "AlarmTopicKey")
+    assert key_ref == {"Ref": "StackKey"}
+    key = props(template, "StackKey")
     assert key["EnableKeyRotation"] is True
     grants = [
         s

@@ -84,5 +84,5 @@ def with_customer(loaded: dict[str, Any]) -> Callable[..., dict[str, Any]]:
 
 def iteration(state: dict[str, Any], package_key: str, **extra: Any) -> dict[str, Any]:
     """A Map iteration's input (the ASL's ItemSelector)."""
-    keys = ("executionId", "opportunityId", "deal", "dealRef", "customer", "billingAccount")
+    keys = ("executionId", "opportunityId", "dealRef", "customer", "billingAccount")
     return {"packageKey": package_key, **{k: state[k] for k in keys}, **extra}

@@ -47,7 +47,7 @@ def hostile_states(valid: dict[str, Any]) -> list[Any]:
     shapes += [{"input": {"detail": "x"}}, {"input": {"trigger": {"opportunityId": 5}}}]
     shapes += [{"input": {"detail": {"payload": {"ChangeEventHeader": {"recordIds": "x"}}}}}]
     replacements: dict[str, list[Any]] = {
-        "deal": ["x", {"opportunity_id": 5}, [], None],
+        "deal": ["x", {"opportunity_id": 5}, []],
         "dealRef": ["x", {"bucket": 1}, {"bucket": "b", "key": "k"}],
         "customer": [None, "x", {"id": None}, {"id": {"a": 1}}, {"id": "1", "accountId": 5}],
         "billingAccount": [None, "x", {"id": []}],

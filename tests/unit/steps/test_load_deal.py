@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
 
-from closedwon.errors import DealBusy, InvalidEvent
+from closedwon.errors import AuthOrConfig, DealBusy, InvalidEvent
 from closedwon.steps import load_deal
-from tests.fakes.coordination import FakeDealStore
 from tests.fakes.deps import FakeDeps, settings
 from tests.unit.steps.conftest import EXECUTION, OPPORTUNITY
 
@@ -23,7 +23,7 @@ def test_given_a_platform_event_when_loaded_then_the_deal_is_ready_with_one_read
 ) -> None:
     state = run(deps, platform_event)
     assert state["status"] == "Ready" and state["opportunityId"] == OPPORTUNITY
-    assert state["deal"]["opportunity_id"] == OPPORTUNITY and state["dealRef"] is None
+    assert "deal" not in state and state["dealRef"]["key"].startswith(f"deals/{OPPORTUNITY}/")
     assert len(state["packageKeys"]) == 2
     assert deps.salesforce.reads == [OPPORTUNITY]
     assert deps.netsuite.calls == {"POST suiteql": 1}
@@ -39,12 +39,12 @@ def test_given_items_already_resolved_in_this_container_when_loaded_again_then_n
     assert deps.netsuite.calls == {"POST suiteql": 1}
 
 
-def test_given_a_deal_above_the_inline_limit_when_loaded_then_it_travels_by_reference(
+def test_given_a_small_deal_when_loaded_then_only_its_reference_travels_in_the_state(
     deps: FakeDeps, platform_event: dict[str, Any]
 ) -> None:
-    deps.deal_store = FakeDealStore(inline_limit_bytes=100)
     state = run(deps, platform_event)
-    assert state["deal"] is None and state["dealRef"]["key"].startswith(f"deals/{OPPORTUNITY}/")
+    stored = deps.deal_store.objects[state["dealRef"]["key"]].decode()
+    assert "@" in stored and "@" not in json.dumps(state)
 
 
 def test_given_another_execution_holds_the_deal_when_loaded_then_deal_busy_before_any_read(
@@ -104,3 +104,12 @@ def test_given_a_cdc_event_when_loaded_then_the_state_keeps_its_header_not_its_f
     payload = state["input"]["detail"]["payload"]
     assert payload["ChangeEventHeader"]["recordIds"] == [OPPORTUNITY]
     assert "StageName" not in payload and "LastModifiedDate" not in payload
+
+
+def test_given_a_cdc_event_and_no_integration_user_when_loaded_then_it_fails_closed(
+    deps: FakeDeps, cdc_event: dict[str, Any]
+) -> None:
+    deps.settings = settings(SALESFORCE_INTEGRATION_USER_ID=None)
+    with pytest.raises(AuthOrConfig, match="IntegrationUserId"):
+        run(deps, cdc_event)
+    assert deps.salesforce.reads == []

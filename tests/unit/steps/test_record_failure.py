@@ -219,3 +219,40 @@ def test_given_no_coordination_when_recorded_then_nothing_is_released(
         record_failure.run(failure("InvalidDeal", "x", input_event=platform_event), deps)
     )
     assert message["salesforceStatusWritten"] is True
+
+
+@pytest.mark.parametrize(
+    "reason", ["event: detail-type is missing", "event: source is another org"]
+)
+def test_given_an_event_load_deal_rejected_when_recorded_then_salesforce_is_not_touched(
+    deps: FakeDeps, platform_event: dict[str, Any], reason: str
+) -> None:
+    message = message_of(
+        record_failure.run(failure("InvalidEvent", reason, input_event=platform_event), deps)
+    )
+    assert deps.salesforce.written == []
+    assert message["opportunityId"] == OPPORTUNITY and message["errorMessage"] == reason
+    assert message["salesforceStatusWritten"] is False
+    assert message["salesforceStatusError"] == record_failure.NOT_WRITTEN_FOR_REJECTED_EVENT
+
+
+def test_given_an_error_quoting_contact_details_when_recorded_then_salesforce_gets_them_redacted(
+    deps: FakeDeps, platform_event: dict[str, Any]
+) -> None:
+    detail = (
+        "Invalid email jane.doe@acme-analytics.example or phone +1 (617) 555-0101 on contact "
+        "arn:aws:lambda:us-east-1:123456789012:function:closedwon-UpsertContacts, since 2026-03-04"
+    )
+    message = message_of(
+        record_failure.run(
+            failure(
+                "RejectedByNetSuite", detail, input_event=platform_event, step="UpsertContacts"
+            ),
+            deps,
+        )
+    )
+    written = deps.salesforce.fields_of("Opportunity", OPPORTUNITY)["NetSuite_Sync_Error__c"]
+    assert "acme-analytics" not in written and "555" not in written and "arn:" not in written
+    assert "[e-mail]" in written and "[phone]" in written and "2026-03-04" in written
+    assert EXECUTION.rsplit(":", 1)[-1] in written
+    assert message["errorMessage"] == detail  # the DLQ keeps the detail for the operators

@@ -33,8 +33,9 @@ from closedwon.netsuite.settings import TOKEN_PATH, USER_AGENT, NetSuiteSettings
 log = logging.getLogger(__name__)
 
 _ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-#: NetSuite rejects assertions whose exp is 60 minutes or more after iat.
-_ASSERTION_LIFETIME_S = 3600 - 60
+#: NetSuite accepts up to 60 minutes; an assertion is used once, at once, so a leaked one must
+#: be worthless within minutes.
+_ASSERTION_LIFETIME_S = 300
 #: A cached token is replaced this long before it expires.
 _REFRESH_MARGIN_S = 300.0
 _DEFAULT_TOKEN_LIFETIME_S = 3600.0
@@ -59,9 +60,9 @@ class _Token:
     expires_at: float
 
 
-# Keyed by (base_url, client_id). Module-level on purpose: it outlives the client so that warm
+# Keyed by (base_url, client_id, certificate_id), so a rotated certificate gets its own token. Module-level on purpose: it outlives the client so that warm
 # invocations of the same Lambda container skip the token endpoint.
-_TOKENS: dict[tuple[str, str], _Token] = {}
+_TOKENS: dict[tuple[str, str, str], _Token] = {}
 _TOKENS_LOCK = threading.Lock()
 
 
@@ -88,7 +89,7 @@ class OAuth2ClientCredentials(NetSuiteAuth):
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.token_url = f"{base_url}{TOKEN_PATH}"
-        self._key = (base_url, client_id)
+        self._key = (base_url, client_id, certificate_id)
         self._client_id = client_id
         self._certificate_id = certificate_id
         self._private_key = private_key

@@ -27,6 +27,7 @@ from closedwon.errors import AuthOrConfig, Throttled, Transient
 from closedwon.netsuite.auth import NetSuiteAuth, build_auth
 from closedwon.netsuite.error_parsing import classify, parse_json
 from closedwon.netsuite.settings import (
+    GOVERNANCE_PATH,
     RECORD_PATH,
     SUITEQL_PATH,
     USER_AGENT,
@@ -252,6 +253,12 @@ class NetSuiteClient:
             if not items:
                 raise Transient("NetSuite SuiteQL answered hasMore with an empty page")
             offset += page_size
+
+    def governance_limits(self) -> dict[str, Any]:
+        """The account's and this integration's concurrency limits (administrator roles only;
+        Oracle, "Checking Concurrency Limits", article_0625010817)."""
+        response = self._request("GET", GOVERNANCE_PATH, record_type="governanceLimits")
+        return _json_object(response, "GET governanceLimits")
 
     # ------------------------------------------------------------------ HTTP
 

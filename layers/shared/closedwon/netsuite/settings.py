@@ -40,6 +40,7 @@ def _package_version() -> str:
 USER_AGENT = f"closedwon/{_package_version()}"
 
 RECORD_PATH = "/services/rest/record/v1"
+GOVERNANCE_PATH = "/services/rest/system/v1/governanceLimits"
 SUITEQL_PATH = "/services/rest/query/v1/suiteql"
 TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"
 

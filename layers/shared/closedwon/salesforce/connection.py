@@ -14,6 +14,7 @@ import requests
 from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
 
+from closedwon.egress import EgressPolicy, check_relative_path, salesforce_policy
 from closedwon.errors import AuthOrConfig, Transient
 from closedwon.salesforce.auth import jwt_login
 from closedwon.salesforce.errors import classify, raise_for_subresponse
@@ -21,17 +22,24 @@ from closedwon.salesforce.settings import SalesforceSettings
 
 T = TypeVar("T")
 
-__all__ = ["SalesforceConnection", "raise_for_subresponse"]
+__all__ = ["OperatorSession", "SalesforceConnection", "raise_for_subresponse"]
 
 
 class SalesforceConnection:
     """A lazily logged-in simple-salesforce client that counts the API calls it makes."""
 
     def __init__(
-        self, settings: SalesforceSettings, session: requests.Session | None = None
+        self,
+        settings: SalesforceSettings,
+        session: requests.Session | None = None,
+        *,
+        egress: EgressPolicy | None = None,
     ) -> None:
         self.settings = settings
         self.session = session or requests.Session()
+        #: Fails closed: without a policy only https to Salesforce's own domains is allowed.
+        self.egress = egress or salesforce_policy()
+        self.egress.check(settings.login_url, what="Salesforce login_url")
         self._client: Salesforce | None = None
         self._lock = threading.Lock()
         self.api_calls = 0
@@ -40,6 +48,7 @@ class SalesforceConnection:
         with self._lock:
             if self._client is None:
                 token, instance_url = jwt_login(self.settings, self.session)
+                self.egress.check(instance_url, what="Salesforce instance_url")
                 self._client = Salesforce(
                     instance_url=instance_url,
                     session_id=token,
@@ -80,6 +89,8 @@ class SalesforceConnection:
     def query_more(self, next_records_url: str, *, what: str) -> dict[str, Any]:
         """The next page of a query result (one API call per page)."""
 
+        check_relative_path(next_records_url, prefix="/services/data/", what="nextRecordsUrl")
+
         def send(sf: Salesforce) -> dict[str, Any]:
             return dict(sf.query_more(next_records_url, identifier_is_url=True))
 
@@ -97,3 +108,41 @@ class SalesforceConnection:
             page = self.query_more(str(page["nextRecordsUrl"]), what=what)
             records.extend(page.get("records") or [])
         return records
+
+
+class OperatorSession(SalesforceConnection):
+    """A connection over a session a person logged in to with their own Salesforce user (e.g.
+    ``sf org display --json``: ``instanceUrl``, ``accessToken``), for the operator CLI: the
+    integration's private key never leaves the stack. It cannot log in again: an expired session
+    is AuthOrConfig asking for a fresh login.
+    """
+
+    def __init__(
+        self,
+        instance_url: str,
+        access_token: str,
+        *,
+        api_version: str,
+        egress: EgressPolicy | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.egress = egress or salesforce_policy()
+        self.instance_url = self.egress.check(instance_url, what="Salesforce instance URL")
+        self.api_version = api_version
+        self._access_token = access_token
+        self.session = session or requests.Session()
+        self._client = None
+        self._lock = threading.Lock()
+        self.api_calls = 0
+
+    def _connect(self) -> Salesforce:
+        with self._lock:
+            if self._client is None:
+                self._client = Salesforce(
+                    instance_url=self.instance_url,
+                    session_id=self._access_token,
+                    version=self.api_version,
+                    session=self.session,
+                    object_pairs_hook=dict,
+                )
+            return self._client

@@ -167,3 +167,36 @@ def won_opportunities_query(
         soql += " AND CloseDate <= {:literal}"
         args.append(until)
     return format_soql(soql + " ORDER BY CloseDate, Id", *args)
+
+
+def sellable_products_query() -> str:
+    """`closedwon check`: the product codes of active products that carry a CPQ charge type."""
+    return (
+        "SELECT Id, ProductCode FROM Product2 "
+        "WHERE IsActive = true AND SBQQ__ChargeType__c != null ORDER BY ProductCode"
+    )
+
+
+def unlinked_accounts_query(netsuite_id_field: str) -> str:
+    """`closedwon link customers`: the accounts without a NetSuite id, with their billing country."""
+    if not _FIELD.match(netsuite_id_field):
+        raise ValueError(f"'{netsuite_id_field[:80]}' is not a Salesforce field name")
+    return (
+        "SELECT Id, Name, BillingCountry, BillingCountryCode FROM Account "  # noqa: S608 - checked name
+        f"WHERE {netsuite_id_field} = null ORDER BY Id"
+    )
+
+
+def contact_emails_query() -> str:
+    """`closedwon link customers`: every contact's account and e-mail (for the domain rule)."""
+    return "SELECT AccountId, Email FROM Contact WHERE Email != null ORDER BY AccountId"
+
+
+def account_links_query(netsuite_id_field: str, account_ids: list[str]) -> str:
+    """`closedwon link customers --apply`: the NetSuite id each account already carries."""
+    if not _FIELD.match(netsuite_id_field):
+        raise ValueError(f"'{netsuite_id_field[:80]}' is not a Salesforce field name")
+    return format_soql(
+        f"SELECT Id, {netsuite_id_field} FROM Account WHERE Id IN {{}}",  # noqa: S608 - checked name
+        account_ids,
+    )

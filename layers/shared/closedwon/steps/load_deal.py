@@ -6,7 +6,7 @@ from typing import Any
 
 from closedwon import adoption, dlq
 from closedwon.deal import build_deal, product_codes, skip_reason
-from closedwon.errors import InvalidEvent
+from closedwon.errors import AuthOrConfig, InvalidEvent
 from closedwon.events import parse_trigger_input
 from closedwon.mapping import rounding_delta
 from closedwon.observability import count, logger
@@ -22,10 +22,19 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
     if not isinstance(raw_input, dict):
         raise InvalidEvent("event: must be a JSON object")
     config = deps.config
+    integration_user_id = (
+        config.salesforce.integration_user_id or deps.settings.salesforce_integration_user_id
+    )
+    if integration_user_id is None and dlq.cdc_header(raw_input) is not None:
+        # Fails closed: without it our own write-back would start the next sync (a loop).
+        raise AuthOrConfig(
+            "a change event needs the integration user id (template parameter "
+            "IntegrationUserId, variable SALESFORCE_INTEGRATION_USER_ID) to ignore our own writes"
+        )
     triggers = parse_trigger_input(
         raw_input,
         org_id=deps.settings.require("salesforce_org_id"),
-        integration_user_id=config.salesforce.integration_user_id,
+        integration_user_id=integration_user_id,
     )
     trigger = triggers[0]
     execution_id = event.get("executionId")
@@ -38,7 +47,6 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
         "status": "Ready",
         "skipReason": None,
         "writeBack": True,
-        "deal": None,
         "dealRef": None,
         "packageKeys": [],
         "fanOut": [],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 from closedwon import dlq
@@ -25,6 +26,12 @@ ATTEMPTS = {"Throttled": 7, "Transient": 4, "DealBusy": 11}
 _NAME_CHARS = 100
 #: The key prefix of Opportunity ids: a change event's record id of another object is not one.
 OPPORTUNITY_KEY_PREFIX = "006"
+NOT_WRITTEN_FOR_REJECTED_EVENT = "not written: LoadDeal rejected the event itself"
+_ARN = re.compile(r"arn:aws[a-z-]*:[^\s\"'(),]+")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?<![\w.])\+?\d[\d ().-]{6,}\d(?![\w])")
+#: A run of digits and separators is taken for a phone number from this many digits (a date has 8).
+_PHONE_DIGITS = 9
 
 
 def describe_error(error: Any) -> tuple[str, str]:
@@ -58,7 +65,9 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
     opportunity_id = opportunity_of(state, original)
     _release_lease(deps, opportunity_id, execution_id)
     status_written, status_error = False, None
-    if opportunity_id:
+    if opportunity_id and rejected_event(state, error_class):
+        status_error = NOT_WRITTEN_FOR_REJECTED_EVENT
+    elif opportunity_id:
         status_written, status_error = _write_error_status(
             deps, opportunity_id, error_class, message, execution_id
         )
@@ -79,6 +88,30 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
         "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     return {"message": dlq.fit(message_body)}
+
+
+def rejected_event(state: dict[str, Any], error_class: str) -> bool:
+    """Whether LoadDeal refused the event itself (malformed, another org's, the integration's own
+    change): then the opportunity it names is only a claim of whoever started the execution, and
+    Salesforce is left untouched."""
+    return state.get("failedStep") == "LoadDeal" and error_class == "InvalidEvent"
+
+
+def redacted(text: str) -> str:
+    """``text`` without e-mail addresses, phone numbers or ARNs, as written to Salesforce.
+
+    NetSuite and Salesforce error texts can quote the field values they refused, and the field
+    is read by sales users; the DLQ message keeps the whole text for the operators.
+    """
+    text = _ARN.sub("[arn]", text)
+    text = _EMAIL.sub("[e-mail]", text)
+    return _PHONE.sub(lambda m: "[phone]" if _looks_like_phone(m.group()) else m.group(), text)
+
+
+def _looks_like_phone(run: str) -> bool:
+    """Enough digits, written as a number to dial (``+`` or separators), not a plain quantity."""
+    digits = sum(c.isdigit() for c in run)
+    return digits >= _PHONE_DIGITS and (run.startswith("+") or not run.isdigit())
 
 
 def _release_lease(deps: Deps, opportunity_id: str | None, execution_id: str) -> None:
@@ -107,7 +140,10 @@ def _write_error_status(
     deps: Deps, opportunity_id: str, error_class: str, message: str, execution_id: str
 ) -> tuple[bool, str | None]:
     fields = _writeback_fields(deps)
-    text = _capped(f"{error_class}: {message} (execution {execution_id})", LONG_TEXT_LIMIT)
+    execution_name = execution_id.rsplit(":", 1)[-1]
+    text = _capped(
+        redacted(f"{error_class}: {message} (execution {execution_name})"), LONG_TEXT_LIMIT
+    )
     try:
         deps.salesforce.write(
             [
