@@ -31,6 +31,8 @@ def product_container(backend: Backend) -> Container:
             "SALESFORCE_SECRET_ARN": parameters["SalesforceSecretArn"],
             "NETSUITE_SECRET_ARN": parameters["NetSuiteSecretArn"],
             "MAPPING_CONFIG_PATH": str(backend.options.config_path),
+            # The doubles listen on loopback; only the offline stack may allow that (egress.py).
+            "CLOSEDWON_OFFLINE_LOOPBACK": "true",
         }
     elif isinstance(backend, CloudBackend):
         cloud = backend
