@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from closedwon.config import parse_mapping_config
+from closedwon.egress import salesforce_policy
 from closedwon.errors import AuthOrConfig
 from closedwon.salesforce import SalesforceConnection, SalesforceSettings, read_deal
 from offline.corpus import LineSpec, OrgBuilder
@@ -58,7 +59,8 @@ def connection(tmp_path: Any, monkeypatch: Any, org_and_deal: Any) -> Any:
     settings = SalesforceSettings(
         login_url=url, consumer_key="ck", username="int@example.com", private_key=private
     )
-    yield double, SalesforceConnection(settings)
+    # The double listens on loopback, which only the offline egress policy allows.
+    yield double, SalesforceConnection(settings, egress=salesforce_policy(offline_loopback=True))
     double.stop()
 
 
