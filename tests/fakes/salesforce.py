@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from closedwon.errors import SyncError
+from closedwon.rules.document import SoqlFields
 from tests.support import deal_source
 
 
@@ -22,17 +23,21 @@ class FakeSalesforce:
         self.written: list[dict[str, Any]] = []
         #: When set, every call raises it (Salesforce down, a refused login...).
         self.down: SyncError | None = None
+        #: The rule fields the last read was asked for.
+        self.extra_fields = SoqlFields()
 
     def read_deal(
         self,
         opportunity_id: str,
         *,
         multi_currency: bool,
+        extra: SoqlFields = SoqlFields(),
         netsuite_id_fields: tuple[str, str] | None = None,
     ) -> dict[str, Any]:
         if self.down is not None:
             raise self.down
         self.reads.append(opportunity_id)
+        self.extra_fields = extra
         return deal_source(self.snapshot, opportunity_id, netsuite_id_fields)
 
     def write(self, records: list[dict[str, Any]], *, what: str) -> list[str]:

@@ -24,6 +24,7 @@ CORE = {
     "countries",
     "settings",
     "salesforce_ids",
+    "rules",
 }
 ADAPTERS = ("closedwon.salesforce", "closedwon.netsuite")
 

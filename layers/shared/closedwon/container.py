@@ -25,6 +25,7 @@ from closedwon.deal_store import DealStore
 from closedwon.errors import AuthOrConfig
 from closedwon.fanout import FanOut
 from closedwon.items import ItemCatalog
+from closedwon.rules.document import SoqlFields
 from closedwon.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ class SalesforceApi:
         opportunity_id: str,
         *,
         multi_currency: bool,
+        extra: SoqlFields = SoqlFields(),
         netsuite_id_fields: tuple[str, str] | None = None,
     ) -> dict[str, Any]:
         """The opportunity, its contacts and its primary quote's lines (one API call)."""
@@ -57,6 +59,7 @@ class SalesforceApi:
             self.connection,
             opportunity_id,
             multi_currency=multi_currency,
+            extra=extra,
             netsuite_id_fields=netsuite_id_fields,
         )
 

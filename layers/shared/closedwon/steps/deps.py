@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from closedwon.config import MappingConfig
 from closedwon.deal import Deal
 from closedwon.events import Trigger
+from closedwon.rules.document import SoqlFields
 from closedwon.settings import Settings
 
 
@@ -74,6 +75,7 @@ class Salesforce(Protocol):
         opportunity_id: str,
         *,
         multi_currency: bool,
+        extra: SoqlFields = ...,
         netsuite_id_fields: tuple[str, str] | None = None,
     ) -> dict[str, Any]: ...
 

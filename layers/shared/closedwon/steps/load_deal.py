@@ -10,6 +10,7 @@ from closedwon.errors import AuthOrConfig, InvalidEvent
 from closedwon.events import parse_trigger_input
 from closedwon.mapping import rounding_delta
 from closedwon.observability import count, logger
+from closedwon.rules.apply import with_rule_values
 from closedwon.steps.deps import Deps
 
 
@@ -66,6 +67,7 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
     source = deps.salesforce.read_deal(
         trigger.opportunity_id,
         multi_currency=config.salesforce.multi_currency,
+        extra=config.soql_fields,
         netsuite_id_fields=(writeback.account_id, writeback.contact_id),
     )
     reason = skip_reason(source, config)
@@ -76,7 +78,7 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
 
     codes = product_codes(source)
     items = deps.items.resolve(deps.netsuite, codes) if codes else {}
-    deal = build_deal(source, items, config)
+    deal = with_rule_values(build_deal(source, items, config), source, config)
     adoption.check(deal, deps.netsuite, config)
     logger.info(
         "deal loaded",
