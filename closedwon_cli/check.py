@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from closedwon.config import MappingConfig
 from closedwon.container import Container
 from closedwon.errors import SyncError
+from closedwon.rules.model import Rule
 from closedwon.salesforce import SalesforceConnection, soql
 
 if TYPE_CHECKING:
@@ -145,10 +146,15 @@ def check_salesforce_fields(container: Container, config: MappingConfig) -> Chec
 def check_netsuite_ids(container: Container, config: MappingConfig) -> Check:
     """Every record id the config names exists in NetSuite (one GET each)."""
     ns = config.netsuite
-    wanted = [("subsidiary", ns.subsidiary_id, "netsuite.subsidiary_id")]
+    wanted = [
+        ("subsidiary", i, "netsuite.subsidiary_id") for i in _config_ids(ns.subsidiary_id, config)
+    ]
     wanted += [("currency", i, f"netsuite.currencies.{c}") for c, i in ns.currencies.items()]
     wanted += [("term", i, f"netsuite.payment_terms['{t}']") for t, i in ns.payment_terms.items()]
-    wanted.append(("billingSchedule", ns.billing_schedule_id, "netsuite.billing_schedule_id"))
+    wanted += [
+        ("billingSchedule", i, "netsuite.billing_schedule_id")
+        for i in _config_ids(ns.billing_schedule_id, config)
+    ]
     missing, calls = [], []
     for record_type, internal_id, key in wanted:
         calls.append(f"GET /services/rest/record/v1/{record_type}/{internal_id}")
@@ -244,6 +250,22 @@ def _salesforce_auth(container: Container) -> Check:
     return Check("salesforce-auth", True, "secret read, logged in")
 
 
+def _config_ids(value: str | Rule, config: MappingConfig) -> list[str]:
+    """The ids a single-id key can give: the literal, or every id its routing rule can send (its
+    value, map or lookup values and default; an id read straight from Salesforce is not known)."""
+    if not isinstance(value, Rule):
+        return [value]
+    found: list[Any] = [value.value, value.default]
+    found += list((value.map or {}).values())
+    found += list(config.lookups.get(value.lookup or "", {}).values())
+    return list(dict.fromkeys(str(i) for i in found if isinstance(i, str | int) and i != ""))
+
+
 def _netsuite_auth(container: Container, config: MappingConfig) -> Check:
-    container.netsuite.get_by_id("subsidiary", config.netsuite.subsidiary_id, fields=["id"])
+    ids = _config_ids(config.netsuite.subsidiary_id, config)
+    if ids:
+        container.netsuite.get_by_id("subsidiary", ids[0], fields=["id"])
+    else:
+        currency = next(iter(config.netsuite.currencies.values()))
+        container.netsuite.get_by_id("currency", currency, fields=["id"])
     return Check("netsuite-auth", True, "secret read, authenticated")

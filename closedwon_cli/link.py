@@ -151,7 +151,7 @@ def apply(
             summary.ambiguous += 1
             continue
         account_id = to_18(row.accountId)
-        external_id = f"SF-{account_id}"
+        external_id = f"{config.netsuite.external_id_prefix}{account_id}"
         customer = container.netsuite.get_by_id("customer", row.netsuiteId, fields=["externalId"])
         held = (customer or {}).get("externalId")
         if customer is None or (held and held != external_id):

@@ -14,6 +14,7 @@ from typing import Any
 from closedwon import adoption, mapping
 from closedwon.container import Container
 from closedwon.deal import Deal, build_deal, product_codes, skip_reason
+from closedwon.rules.apply import with_rule_values
 
 #: Stands for the internal id of a record the sync would create first.
 NEW = "(new)"
@@ -70,69 +71,85 @@ def _plan(
     return PlannedRecord(record_type, external_id, action, changed, body), str(held["id"])
 
 
-def _customer_plan(container: Container, deal: Deal) -> PlannedRecord:
-    """As UpsertCustomer decides: create a new customer, else PATCH only what changes."""
+def _customer_plan(container: Container, deal: Deal) -> tuple[PlannedRecord, str]:
+    """As UpsertCustomer decides: create a new customer, else PATCH only what changes; with the
+    subsidiary the deal's other records are in (an existing customer's own)."""
     config = container.config
-    external_id = mapping.customer_eid(deal)
+    external_id = mapping.customer_eid(deal, prefix=config.netsuite.external_id_prefix)
     existing = adoption.existing_customer(deal, container.netsuite, config)
+    subsidiary_id = mapping.subsidiary_of(existing, deal, config)
     if existing is None:
-        return PlannedRecord("customer", external_id, "create", [], mapping.customer(deal, config))
+        planned = PlannedRecord(
+            "customer", external_id, "create", [], mapping.customer(deal, config)
+        )
+        return planned, subsidiary_id
     body = mapping.customer_update(deal, config, existing)
     action = "update" if body else "unchanged"
     planned = PlannedRecord("customer", external_id, action, sorted(body), body)
     planned.internalId = str(existing["id"])
-    return planned
+    return planned, subsidiary_id
 
 
 def preview(container: Container, opportunity_id: str) -> dict[str, Any]:
     """The preview document: the deal's records, their actions and the rounding report."""
     config = container.config
     source = container.salesforce.read_deal(
-        opportunity_id, multi_currency=config.salesforce.multi_currency
+        opportunity_id, multi_currency=config.salesforce.multi_currency, extra=config.soql_fields
     )
     reason = skip_reason(source, config)
     if reason:
         return {"opportunityId": opportunity_id, "status": "Skipped", "skipReason": reason}
     codes = product_codes(source)
     items = container.items.resolve(container.netsuite, codes) if codes else {}
-    deal = build_deal(source, items, config)
+    deal = with_rule_values(build_deal(source, items, config), source, config)
+    prefix = config.netsuite.external_id_prefix
 
     records: list[PlannedRecord] = []
-    records.append(customer_plan := _customer_plan(container, deal))
+    customer_plan, subsidiary_id = _customer_plan(container, deal)
+    records.append(customer_plan)
     customer_id = customer_plan.internalId or NEW
     for person in deal.contacts:
-        body = mapping.contact(person, customer_id, config)
+        body = mapping.contact(
+            person,
+            customer_id,
+            config,
+            deal.rule_values.contact.get(person.id),
+            subsidiary_id=subsidiary_id,
+        )
         records.append(
-            _plan(container, "contact", mapping.contact_eid(person), body, upsert=True)[0]
+            _plan(
+                container, "contact", mapping.contact_eid(person, prefix=prefix), body, upsert=True
+            )[0]
         )
     account, account_id = _plan(
         container,
         "billingAccount",
-        mapping.billing_account_eid(deal),
-        mapping.billing_account(deal, customer_id, config),
+        mapping.billing_account_eid(deal, prefix=prefix),
+        mapping.billing_account(deal, customer_id, config, subsidiary_id),
         upsert=False,
     )
     records.append(account)
     for package in deal.packages:
+        plan_values = deal.rule_values.subscriptionPlan.get(package.root_line_id)
         term, term_id = _plan(
             container,
             "subscriptionTerm",
-            mapping.term_eid(package.term_months),
+            mapping.term_eid(package.term_months, prefix=prefix),
             mapping.subscription_term(package.term_months),
             upsert=True,
         )
         plan, plan_id = _plan(
             container,
             "subscriptionPlan",
-            mapping.plan_eid(package, config),
-            mapping.subscription_plan(package, term_id, config),
+            mapping.plan_eid(package, config, plan_values),
+            mapping.subscription_plan(package, term_id, config, plan_values),
             upsert=False,
         )
         price_plans = [
             _plan(
                 container,
                 "pricePlan",
-                mapping.price_plan_eid(line),
+                mapping.price_plan_eid(line, prefix=prefix),
                 mapping.price_plan(line, deal, config),
                 upsert=False,
             )
@@ -141,14 +158,14 @@ def preview(container: Container, opportunity_id: str) -> dict[str, Any]:
         book, book_id = _plan(
             container,
             "priceBook",
-            mapping.price_book_eid(deal, package),
+            mapping.price_book_eid(deal, package, prefix=prefix),
             mapping.price_book(deal, package, plan_id, [i for _, i in price_plans], config),
             upsert=False,
         )
         subscription = _plan(
             container,
             "subscription",
-            mapping.subscription_eid(deal, package),
+            mapping.subscription_eid(deal, package, prefix=prefix),
             mapping.subscription(
                 deal,
                 package,
@@ -158,6 +175,7 @@ def preview(container: Container, opportunity_id: str) -> dict[str, Any]:
                 price_book_id=book_id,
                 term_id=term_id,
                 config=config,
+                subsidiary_id=subsidiary_id,
             ),
             upsert=False,
         )[0]

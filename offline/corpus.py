@@ -45,6 +45,12 @@ CATALOG: dict[str, tuple[str, str]] = {
 CHARGE_TYPES = {"PRO-ONBOARD": "One-Time", "PRO-API": "Usage"}
 
 
+SAMPLE_CUSTOM_FIELDS = {
+    "customer": {"custentity_sf_region": "select"},
+    "subscription": {"custrecord_sf_opportunity": "text"},
+}
+
+
 def netsuite_seed() -> dict[str, list[dict[str, Any]]]:
     return {
         "subsidiary": [{"id": "1", "name": "Parent Company"}, {"id": "2", "name": "EMEA"}],
@@ -60,6 +66,8 @@ def netsuite_seed() -> dict[str, list[dict[str, Any]]]:
             {"id": item_id, "itemId": code, "itemType": "serviceSaleItem", "displayName": name}
             for code, (name, item_id) in CATALOG.items()
         ],
+        # The custom fields offline/sample/mapping.yaml maps (the double's seed format).
+        "customFields": SAMPLE_CUSTOM_FIELDS,  # type: ignore[dict-item]
     }
 
 

@@ -444,9 +444,17 @@ class RecordService:
     # --- seed and dump ------------------------------------------------------------------------
 
     def load_seed(self, seed: dict[str, list[dict[str, Any]]]) -> None:
-        """Insert seed records with their own ids; records already present are left alone."""
+        """Insert seed records with their own ids; records already present are left alone.
+
+        ``customFields`` (``{recordType: {scriptId: type}}``) declares the account's custom fields.
+        """
+        declared = seed.get("customFields")
+        if declared:
+            self.schema = self.schema.with_custom_fields(declared)  # type: ignore[arg-type]
         with self.store.transaction():
             for raw_type, rows in seed.items():
+                if raw_type == "customFields":
+                    continue
                 record_type = self.canonical_type(_SEED_ALIASES.get(raw_type, raw_type))
                 if record_type is None:
                     record_type = raw_type

@@ -13,6 +13,7 @@ A record definition is a mapping of field name to :class:`Field`. Field kinds:
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import dataclass
@@ -100,6 +101,51 @@ class Schema:
 
     def has_record(self, record_type: str) -> bool:
         return record_type in self.record_types
+
+    def with_custom_fields(self, declared: dict[str, dict[str, str]]) -> Schema:
+        """This schema plus an account's custom fields, ``{recordType: {scriptId: type}}``.
+
+        NetSuite's metadata catalog describes a record's custom fields beside its standard ones,
+        with their types, and the REST API works with them transparently (Oracle NetSuite Help,
+        "Working with Resource Metadata",
+        https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/chapter_1540810168.html),
+        so the double writes, validates and returns them like standard fields.
+        """
+        extended = copy.copy(self)
+        extended.definitions = dict(self.definitions)
+        for record_type, fields in declared.items():
+            if record_type not in self.definitions:
+                raise ValueError(f"customFields: {record_type} is not a record type of the schema")
+            own = dict(self.definitions[record_type])
+            for script_id, kind in fields.items():
+                if not _CUSTOM_ID.match(script_id):
+                    raise ValueError(
+                        f"customFields.{record_type}: '{script_id}' is not a script id"
+                    )
+                if kind not in _CUSTOM_KINDS:
+                    raise ValueError(
+                        f"customFields.{record_type}.{script_id}: type '{kind}' is not one of "
+                        + ", ".join(_CUSTOM_KINDS)
+                    )
+                field_kind, target = _CUSTOM_KINDS[kind]
+                own[script_id] = Field(script_id, field_kind, humanize(script_id), target=target)
+            extended.definitions[record_type] = own
+        return extended
+
+
+_CUSTOM_ID = re.compile(r"^(custentity|custbody|custrecord|custcol)[a-z0-9_]+$")
+#: Custom field types (as a seed declares them) -> (schema kind, reference target). Select and
+#: multi-select values point into a custom list or record the double does not model, so their
+#: ids are not checked against a table.
+_CUSTOM_KINDS: dict[str, tuple[str, str | None]] = {
+    "text": ("string", None),
+    "select": ("ref", "nsResource"),
+    "multiselect": ("refs", "nsResource"),
+    "checkbox": ("boolean", None),
+    "date": ("date", None),
+    "integer": ("integer", None),
+    "decimal": ("number", None),
+}
 
 
 @cache

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from closedwon.errors import SyncError
+from closedwon.rules.document import SoqlFields
 from tests.support import contract_source, deal_source
 
 
@@ -22,6 +23,8 @@ class FakeSalesforce:
         self.written: list[dict[str, Any]] = []
         #: When set, every call raises it (Salesforce down, a refused login...).
         self.down: SyncError | None = None
+        #: The rule fields the last read was asked for.
+        self.extra_fields = SoqlFields()
 
     def read_deal(
         self,
@@ -29,11 +32,13 @@ class FakeSalesforce:
         *,
         multi_currency: bool,
         amendments_status_field: str | None = None,
+        extra: SoqlFields = SoqlFields(),
         netsuite_id_fields: tuple[str, str] | None = None,
     ) -> dict[str, Any]:
         if self.down is not None:
             raise self.down
         self.reads.append(opportunity_id)
+        self.extra_fields = extra
         source = deal_source(self.snapshot, opportunity_id, netsuite_id_fields)
         if amendments_status_field:
             source["syncedAmendments"] = self._synced_amendments(

@@ -26,6 +26,7 @@ CORE = {
     "salesforce_ids",
     "lifecycle",
     "amendment",
+    "rules",
 }
 ADAPTERS = ("closedwon.salesforce", "closedwon.netsuite")
 

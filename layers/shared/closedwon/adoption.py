@@ -34,7 +34,7 @@ def check(deal: Deal, netsuite: NetSuite, config: MappingConfig) -> None:
             what=f"Account {account.id}",
             record_type="customer",
             netsuite_id=account.netsuite_id,
-            external_id=mapping.customer_eid(deal),
+            external_id=mapping.customer_eid(deal, prefix=config.netsuite.external_id_prefix),
         )
     for person in deal.contacts:
         if person.netsuite_id:
@@ -47,7 +47,7 @@ def check(deal: Deal, netsuite: NetSuite, config: MappingConfig) -> None:
                 what=f"Contact {person.id}",
                 record_type="contact",
                 netsuite_id=person.netsuite_id,
-                external_id=mapping.contact_eid(person),
+                external_id=mapping.contact_eid(person, prefix=config.netsuite.external_id_prefix),
             )
     if problems:
         raise InvalidDeal(problems, record=f"Opportunity {deal.opportunity_id}")
@@ -61,7 +61,7 @@ def existing_customer(
         netsuite,
         "customer",
         deal.account.netsuite_id,
-        mapping.customer_eid(deal),
+        mapping.customer_eid(deal, prefix=config.netsuite.external_id_prefix),
         where=f"Account.{config.salesforce.writeback.account_id}",
         what=f"Account {deal.account.id}",
         record=f"Opportunity {deal.opportunity_id}",
@@ -76,7 +76,7 @@ def existing_contact(
         netsuite,
         "contact",
         person.netsuite_id,
-        mapping.contact_eid(person),
+        mapping.contact_eid(person, prefix=config.netsuite.external_id_prefix),
         where=f"Contact.{config.salesforce.writeback.contact_id}",
         what=f"Contact {person.id}",
         record=f"Opportunity {deal.opportunity_id}",

@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PositiveInt,
+    PrivateAttr,
     StringConstraints,
     ValidationError,
     field_validator,
@@ -26,6 +27,10 @@ from pydantic import (
 )
 
 from closedwon.errors import AuthOrConfig
+from closedwon.rules import catalog
+from closedwon.rules.document import SoqlFields, soql_fields
+from closedwon.rules.model import Rule, Scalar, rendered_keys
+from closedwon.rules.values import time_zone
 from closedwon.salesforce_ids import normalise_id
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("mapping.yaml")
@@ -100,6 +105,16 @@ class DateWindow(_Strict):
         return self
 
 
+#: The keys of ``netsuite:`` that may each be a rule, evaluated once per deal (§7.1).
+ROUTED_KEYS = (
+    "subsidiary_id",
+    "billing_schedule_id",
+    "price_plan_type",
+    "pricing_option_per_unit",
+    "auto_renewal",
+)
+
+
 class CreateOnlyFields(_Strict):
     """NetSuite fields written only when the product creates the record (docs/mapping.md §8.2).
 
@@ -112,8 +127,9 @@ class CreateOnlyFields(_Strict):
 
 
 class NetSuiteConfig(_Strict):
-    subsidiary_id: str = "1"
-    billing_schedule_id: str = "1"
+    #: The subsidiary of a new customer: an id, or a rule (e.g. by billing country).
+    subsidiary_id: str | Rule = "1"
+    billing_schedule_id: str | Rule = "1"
     currencies: dict[CurrencyCode, str] = Field(default_factory=lambda: {"USD": "1"})
     #: Decimals NetSuite keeps for a currency (ISO 4217 minor units go up to 4; 6 leaves room).
     currency_decimals: dict[CurrencyCode, Annotated[int, Field(ge=0, le=6)]] = Field(
@@ -124,13 +140,13 @@ class NetSuiteConfig(_Strict):
     line_types: dict[str, str] = Field(
         default_factory=lambda: {"One-Time": "1", "Recurring": "2", "Usage": "3"}
     )
-    price_plan_type: str = "2"
-    pricing_option_per_unit: str = "-101"
+    price_plan_type: str | Rule = "2"
+    pricing_option_per_unit: str | Rule = "-101"
     default_term_months: PositiveInt = 12
     #: Longest subscription term a quote line may have (months).
     max_term_months: PositiveInt = 600
     date_window: DateWindow = DateWindow()
-    auto_renewal: bool = False
+    auto_renewal: bool | Rule = False
     activate_subscriptions: bool = False
     field_limits: FieldLimits = FieldLimits()
     create_only: CreateOnlyFields = CreateOnlyFields()
@@ -155,6 +171,20 @@ class NetSuiteConfig(_Strict):
     #: ❓ docs/reference/amendments-and-custom-fields.md §B.9 step 4: the
     #: ``subscriptionTermType`` that lets a co-termed subscription carry an explicit ``endDate``.
     coterm_term_type: str = "CUSTOM"
+    #: Every external id starts with it (two Salesforce orgs into one NetSuite); fixed once
+    #: records exist, since a new prefix makes new records.
+    external_id_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,12}$")] = "SF-"
+    #: The zone a Salesforce datetime is in when a rule sends it as a date (an IANA name).
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            time_zone(v)
+        except (KeyError, ValueError):
+            raise ValueError(f"'{v[:60]}' is not an IANA time zone name") from None
+        return v
 
     @field_validator("line_types")
     @classmethod
@@ -175,14 +205,83 @@ class NetSuiteConfig(_Strict):
             )
         return self
 
+    def routing_rules(self) -> dict[str, Rule]:
+        """The routed keys given as rules, by key."""
+        found = {key: getattr(self, key) for key in ROUTED_KEYS}
+        return {key: value for key, value in found.items() if isinstance(value, Rule)}
+
     def decimals(self, currency: str) -> int:
         """Decimals of ``currency`` (2 unless ``currency_decimals`` says otherwise)."""
         return self.currency_decimals.get(currency, 2)
 
 
+#: A record type ``fields`` rules may set (docs/mapping.md §7.2).
+RecordType = Literal[
+    "customer",
+    "contact",
+    "billingAccount",
+    "subscriptionPlan",
+    "pricePlan",
+    "priceBook",
+    "subscription",
+    "subscriptionChangeOrder",
+]
+
+
 class MappingConfig(_Strict):
     salesforce: SalesforceConfig = SalesforceConfig()
     netsuite: NetSuiteConfig = NetSuiteConfig()
+    #: ``fields.<recordType>.<netsuiteField>: <rule>`` (docs/mapping.md §7.2).
+    fields: dict[RecordType, dict[str, Rule]] = Field(default_factory=dict)
+    #: ``lookups.<name>: {salesforce value: netsuite value}`` shared by rules (§7.3).
+    lookups: dict[str, dict[str, Scalar]] = Field(default_factory=dict)
+
+    _soql_fields: SoqlFields = PrivateAttr(default_factory=SoqlFields)
+
+    @property
+    def soql_fields(self) -> SoqlFields:
+        """The Salesforce fields the rules read, added to the deal's one composite read."""
+        return self._soql_fields
+
+    @field_validator("lookups", mode="before")
+    @classmethod
+    def _lookup_keys(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            return {name: rendered_keys(table) for name, table in v.items()}
+        return v
+
+    @model_validator(mode="after")
+    def _rules_fit(self) -> MappingConfig:
+        problems = []
+        for record_type, rules in self.fields.items():
+            for field, rule in rules.items():
+                where = f"fields.{record_type}.{field}"
+                problem = (
+                    catalog.field_problem(record_type, field, rule)
+                    or catalog.roots_problem(record_type, rule)
+                    or self._lookup_problem(rule)
+                )
+                if problem:
+                    problems.append(f"{where}: {problem}")
+        for key, rule in self.netsuite.routing_rules().items():
+            problem = catalog.routing_problem(rule) or self._lookup_problem(rule)
+            if problem:
+                problems.append(f"netsuite.{key}: {problem}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        self._soql_fields = soql_fields(
+            [
+                *(r for rules in self.fields.values() for r in rules.values()),
+                *self.netsuite.routing_rules().values(),
+            ]
+        )
+        return self
+
+    def _lookup_problem(self, rule: Rule) -> str | None:
+        if rule.lookup is not None and rule.lookup not in self.lookups:
+            known = ", ".join(sorted(self.lookups)) or "none"
+            return f"lookup '{rule.lookup}' is not in lookups (known: {known})"
+        return None
 
 
 def parse_mapping_config(
@@ -192,8 +291,14 @@ def parse_mapping_config(
     try:
         return MappingConfig.model_validate(data or {})
     except ValidationError as exc:
-        problems = [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
+        problems = [_problem(err["loc"], err["msg"]) for err in exc.errors()]
         raise AuthOrConfig(f"{source} is invalid: " + "; ".join(problems)) from None
+
+
+def _problem(loc: tuple[int | str, ...], message: str) -> str:
+    """``key.path: message``; a check of the whole config already names its keys."""
+    message = message.removeprefix("Value error, ").splitlines()[0]
+    return f"{'.'.join(str(p) for p in loc)}: {message}" if loc else message
 
 
 def load_mapping_config(path: str | os.PathLike[str] | None = None) -> MappingConfig:

@@ -25,6 +25,7 @@ from closedwon.deal_store import DealStore
 from closedwon.errors import AuthOrConfig
 from closedwon.fanout import FanOut
 from closedwon.items import ItemCatalog
+from closedwon.rules.document import SoqlFields
 from closedwon.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ class SalesforceApi:
         *,
         multi_currency: bool,
         amendments_status_field: str | None = None,
+        extra: SoqlFields = SoqlFields(),
         netsuite_id_fields: tuple[str, str] | None = None,
     ) -> dict[str, Any]:
         """The opportunity, its contacts and its primary quote's lines (one API call)."""
@@ -59,6 +61,7 @@ class SalesforceApi:
             opportunity_id,
             multi_currency=multi_currency,
             amendments_status_field=amendments_status_field,
+            extra=extra,
             netsuite_id_fields=netsuite_id_fields,
         )
 

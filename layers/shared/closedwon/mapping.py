@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Mapping
 from decimal import Context, Decimal, localcontext
 from typing import Any
 
@@ -30,6 +31,7 @@ from closedwon.deal.pricing import (
     plan_name,
     rounded,
 )
+from closedwon.rules.model import Rule
 
 FREQUENCIES = {
     "Monthly": "MONTHLY",
@@ -44,43 +46,68 @@ def ref(internal_id: str) -> dict[str, str]:
     return {"id": internal_id}
 
 
+def routed(deal: Deal, config: MappingConfig, key: str) -> Any:
+    """``netsuite.<key>`` for this deal: the value its routing rule gave (evaluated once in
+    LoadDeal), else the configured literal."""
+    if key in deal.rule_values.routing:
+        return deal.rule_values.routing[key]
+    return _literal(config, key)
+
+
+def _literal(config: MappingConfig, key: str) -> Any:
+    value = getattr(config.netsuite, key)
+    if isinstance(value, Rule):
+        raise ValueError(f"netsuite.{key} is a rule this deal was not evaluated with")
+    return value
+
+
+def with_rules(body: dict[str, Any], values: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``body`` with the ``fields`` rules' values (docs/mapping.md §7.2): a rule for a field §4
+    maps replaces §4's value; config validation keeps rules off the ids, links and sublists."""
+    return {**body, **values} if values else body
+
+
 # -- external ids (docs/mapping.md §4 table) ------------------------------------------------------
+# ``prefix`` is the config's ``netsuite.external_id_prefix`` (§6); "SF-" is its default.
 
 
-def customer_eid(deal: Deal) -> str:
-    return f"SF-{deal.account.id}"
+def customer_eid(deal: Deal, *, prefix: str = "SF-") -> str:
+    return f"{prefix}{deal.account.id}"
 
 
-def contact_eid(contact: Contact) -> str:
-    return f"SF-{contact.id}"
+def contact_eid(contact: Contact, *, prefix: str = "SF-") -> str:
+    return f"{prefix}{contact.id}"
 
 
-def billing_account_eid(deal: Deal) -> str:
-    return f"SF-BA-{deal.account.id}-{deal.currency}"
+def billing_account_eid(deal: Deal, *, prefix: str = "SF-") -> str:
+    return f"{prefix}BA-{deal.account.id}-{deal.currency}"
 
 
-def term_eid(months: int) -> str:
-    return f"SF-TERM-{months}M"
+def term_eid(months: int, *, prefix: str = "SF-") -> str:
+    return f"{prefix}TERM-{months}M"
 
 
-def plan_eid(package: Package, config: MappingConfig) -> str:
-    return f"SF-PLAN-{package.root_product_id}-{plan_version(package, config)}"
+def plan_eid(
+    package: Package, config: MappingConfig, values: Mapping[str, Any] | None = None
+) -> str:
+    version = plan_version(package, config, values)
+    return f"{config.netsuite.external_id_prefix}PLAN-{package.root_product_id}-{version}"
 
 
-def price_plan_eid(line: Line) -> str:
-    return f"SF-PP-{line.id}"
+def price_plan_eid(line: Line, *, prefix: str = "SF-") -> str:
+    return f"{prefix}PP-{line.id}"
 
 
-def price_book_eid(deal: Deal, package: Package) -> str:
-    return f"SF-PB-{deal.opportunity_id}-{package.root_line_id}"
+def price_book_eid(deal: Deal, package: Package, *, prefix: str = "SF-") -> str:
+    return f"{prefix}PB-{deal.opportunity_id}-{package.root_line_id}"
 
 
-def subscription_eid(deal: Deal, package: Package) -> str:
-    return f"SF-SUB-{deal.opportunity_id}-{package.root_line_id}"
+def subscription_eid(deal: Deal, package: Package, *, prefix: str = "SF-") -> str:
+    return f"{prefix}SUB-{deal.opportunity_id}-{package.root_line_id}"
 
 
-def activation_eid(deal: Deal, package: Package) -> str:
-    return f"SF-ACT-{deal.opportunity_id}-{package.root_line_id}"
+def activation_eid(deal: Deal, package: Package, *, prefix: str = "SF-") -> str:
+    return f"{prefix}ACT-{deal.opportunity_id}-{package.root_line_id}"
 
 
 # -- 4.1 customer -----------------------------------------------------------------------------------
@@ -91,7 +118,7 @@ def customer(deal: Deal, config: MappingConfig) -> dict[str, Any]:
     body: dict[str, Any] = {
         "companyName": deal.account.name,
         "isPerson": False,
-        "subsidiary": ref(ns.subsidiary_id),
+        "subsidiary": ref(routed(deal, config, "subsidiary_id")),
         "currency": ref(ns.currencies[deal.currency]),
         "phone": deal.account.phone,
         "url": deal.account.website,
@@ -101,7 +128,7 @@ def customer(deal: Deal, config: MappingConfig) -> dict[str, Any]:
     terms_id = ns.payment_terms.get(deal.payment_terms or "")
     if terms_id:
         body["terms"] = ref(terms_id)
-    return _without_none(body)
+    return with_rules(_without_none(body), deal.rule_values.customer)
 
 
 def address_book(billing: Address | None, shipping: Address | None) -> list[dict[str, Any]]:
@@ -174,7 +201,7 @@ def customer_update(deal: Deal, config: MappingConfig, existing: dict[str, Any])
     if currencies is not None:
         body["currencyList"] = {"items": currencies}
     if not existing.get("externalId"):
-        body["externalId"] = customer_eid(deal)
+        body["externalId"] = customer_eid(deal, prefix=config.netsuite.external_id_prefix)
     return body
 
 
@@ -184,21 +211,25 @@ def contact_update(
     config: MappingConfig,
     existing: dict[str, Any],
     subsidiary_id: str | None = None,
+    values: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The PATCH body bringing an existing contact to the deal (changed fields only)."""
-    wanted = contact(person, customer_id, config, subsidiary_id)
+    """The PATCH body bringing an existing contact to the deal (changed fields only); ``values``
+    are the ``fields.contact`` rules' values for this person."""
+    wanted = contact(person, customer_id, config, values, subsidiary_id=subsidiary_id)
     for name in config.netsuite.create_only.contact:
         wanted.pop(name, None)
     body = changed_fields(existing, wanted)
     if not existing.get("externalId"):
-        body["externalId"] = contact_eid(person)
+        body["externalId"] = contact_eid(person, prefix=config.netsuite.external_id_prefix)
     return body
 
 
-def subsidiary_of(customer_record: dict[str, Any] | None, config: MappingConfig) -> str:
+def subsidiary_of(customer_record: dict[str, Any] | None, deal: Deal, config: MappingConfig) -> str:
     """The subsidiary a customer's contacts, billing accounts and subscriptions are in: an existing
-    customer's own (it never changes), else the one the product creates it in."""
-    return _ref_id((customer_record or {}).get("subsidiary")) or config.netsuite.subsidiary_id
+    customer's own (it never changes, and wins over any routing rule), else the one the product
+    creates it in (the deal's routed ``netsuite.subsidiary_id``)."""
+    own = _ref_id((customer_record or {}).get("subsidiary"))
+    return own or str(routed(deal, config, "subsidiary_id"))
 
 
 def update_replace(body: dict[str, Any]) -> list[str]:
@@ -304,11 +335,17 @@ def _ref_id(value: Any) -> str:
 
 
 def contact(
-    person: Contact, customer_id: str, config: MappingConfig, subsidiary_id: str | None = None
+    person: Contact,
+    customer_id: str,
+    config: MappingConfig,
+    values: Mapping[str, Any] | None = None,
+    *,
+    subsidiary_id: str | None = None,
 ) -> dict[str, Any]:
     """The contact under its customer, in the customer's subsidiary (``subsidiary_id``; the
-    config's when not given): NetSuite requires a contact's subsidiary to be its company's."""
-    return _without_none(
+    configured literal when not given): NetSuite requires a contact's subsidiary to be its
+    company's. ``values`` are the ``fields.contact`` rules' values for this person."""
+    body = _without_none(
         {
             "firstName": person.first_name,
             "lastName": person.last_name,
@@ -316,9 +353,10 @@ def contact(
             "phone": person.phone,
             "title": person.title,
             "company": ref(customer_id),
-            "subsidiary": ref(subsidiary_id or config.netsuite.subsidiary_id),
+            "subsidiary": ref(subsidiary_id or _literal(config, "subsidiary_id")),
         }
     )
+    return with_rules(body, values)
 
 
 # -- 4.3 billing account ----------------------------------------------------------------------------
@@ -338,14 +376,15 @@ def billing_account(
 ) -> dict[str, Any]:
     """The customer's billing account in the deal's currency, in the customer's subsidiary."""
     ns = config.netsuite
-    return {
+    body = {
         "name": f"{deal.account.name} - {deal.currency}",
         "customer": ref(customer_id),
-        "subsidiary": ref(subsidiary_id or ns.subsidiary_id),
+        "subsidiary": ref(subsidiary_id or routed(deal, config, "subsidiary_id")),
         "currency": ref(ns.currencies[deal.currency]),
-        "billingSchedule": ref(ns.billing_schedule_id),
+        "billingSchedule": ref(routed(deal, config, "billing_schedule_id")),
         "startDate": deal.start_date.isoformat(),
     }
+    return with_rules(body, deal.rule_values.billingAccount)
 
 
 # -- 4.4 subscription term --------------------------------------------------------------------------
@@ -371,24 +410,37 @@ def _member_shape(line: Line, config: MappingConfig) -> tuple[str, str, str, str
     return (line.product_code, line_type, billing_mode, renewal)
 
 
-def plan_version(package: Package, config: MappingConfig) -> str:
+def plan_version(
+    package: Package, config: MappingConfig, values: Mapping[str, Any] | None = None
+) -> str:
     """``<v8>``: first 8 hex chars of SHA-256 over the canonical JSON of the members and the term.
 
     The same package configuration in two deals gives the same plan; any change (a member, its
-    type, billing mode, renewal option, order, or the term) gives a new plan.
+    type, billing mode, renewal option, order, or the term) gives a new plan. ``values`` (the
+    ``fields.subscriptionPlan`` rules' values, read from product fields only) are part of the
+    configuration when there are any.
     """
+    shape: dict[str, Any] = {
+        "members": [list(_member_shape(m, config)) for m in package.members],
+        "termMonths": package.term_months,
+    }
+    if values:
+        shape["fields"] = dict(values)
     canonical = json.dumps(
-        {
-            "members": [list(_member_shape(m, config)) for m in package.members],
-            "termMonths": package.term_months,
-        },
+        shape,
         separators=(",", ":"),
         sort_keys=True,
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:PLAN_VERSION_LENGTH]
 
 
-def subscription_plan(package: Package, term_id: str, config: MappingConfig) -> dict[str, Any]:
+def subscription_plan(
+    package: Package,
+    term_id: str,
+    config: MappingConfig,
+    values: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The plan of a package; ``values`` are its ``fields.subscriptionPlan`` rules' values."""
     members = []
     for number, line in enumerate(package.members, start=1):
         _, line_type, billing_mode, renewal = _member_shape(line, config)
@@ -403,12 +455,13 @@ def subscription_plan(package: Package, term_id: str, config: MappingConfig) -> 
         if line.charge_type == "Recurring":
             member.update(prorateStartDate=True, prorateEndDate=True)
         members.append(member)
-    return {
-        "itemId": plan_name(package.root_product_name, plan_version(package, config)),
+    body = {
+        "itemId": plan_name(package.root_product_name, plan_version(package, config, values)),
         "displayName": package.root_product_name,
         "initialTerm": ref(term_id),
         "member": {"items": members},
     }
+    return with_rules(body, values)
 
 
 # -- 4.6 price plan ---------------------------------------------------------------------------------
@@ -424,19 +477,20 @@ def unit_price(line: Line, currency: str, config: MappingConfig) -> Decimal:
 
 def price_plan(line: Line, deal: Deal, config: MappingConfig) -> dict[str, Any]:
     ns = config.netsuite
-    return {
+    body = {
         "currency": ref(ns.currencies[deal.currency]),
-        "pricePlanType": ns.price_plan_type,
+        "pricePlanType": routed(deal, config, "price_plan_type"),
         "priceTiers": {
             "items": [
                 {
                     "fromVal": 0,
-                    "pricingOption": ref(ns.pricing_option_per_unit),
+                    "pricingOption": ref(routed(deal, config, "pricing_option_per_unit")),
                     "value": float(unit_price(line, deal.currency, config)),
                 }
             ]
         },
     }
+    return with_rules(body, deal.rule_values.pricePlan.get(line.id))
 
 
 def rounding_delta(deal: Deal, config: MappingConfig) -> Decimal:
@@ -490,12 +544,13 @@ def price_book(
                 "prorateBy": "" if one_time else "MONTH",
             }
         )
-    return {
+    body = {
         "name": f"{deal.opportunity_name} - {package.root_product_name} - {deal.currency}",
         "subscriptionPlan": ref(plan_id),
         "currency": ref(config.netsuite.currencies[deal.currency]),
         "priceInterval": {"items": intervals},
     }
+    return with_rules(body, deal.rule_values.priceBook.get(package.root_line_id))
 
 
 # -- 4.8 subscription -------------------------------------------------------------------------------
@@ -533,13 +588,13 @@ def subscription(
         "priceBook": ref(price_book_id),
         "initialTerm": ref(term_id),
         "startDate": package.start_date.isoformat(),
-        "subsidiary": ref(subsidiary_id or ns.subsidiary_id),
+        "subsidiary": ref(subsidiary_id or routed(deal, config, "subsidiary_id")),
         "currency": ref(ns.currencies[deal.currency]),
-        "autoRenewal": ns.auto_renewal,
+        "autoRenewal": routed(deal, config, "auto_renewal"),
     }
     if ns.subscription_quantities == "create":
         body.update(subscription_quantities(package))
-    return body
+    return with_rules(body, deal.rule_values.subscription.get(package.root_line_id))
 
 
 # -- 4.9 activation ---------------------------------------------------------------------------------

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+from closedwon.rules.deal_values import RuleValues
 
 
 class _Frozen(BaseModel):
@@ -82,6 +84,9 @@ class Deal(_Frozen):
     currency: str
     payment_terms: str | None = None
     packages: tuple[Package, ...]
+    #: The ``fields`` rules' values for this deal's records (docs/mapping.md §7.2); left out of
+    #: the stored deal when there are none, so a deal without rules is stored as before.
+    rule_values: RuleValues = Field(default_factory=RuleValues, exclude_if=lambda v: v.empty)
 
     @property
     def start_date(self) -> dt.date:

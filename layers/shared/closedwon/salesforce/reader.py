@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from closedwon.errors import InvalidDeal
+from closedwon.rules.document import SoqlFields
 from closedwon.salesforce import soql
 from closedwon.salesforce.connection import SalesforceConnection
 from closedwon.salesforce.errors import raise_for_subresponse
@@ -17,10 +18,12 @@ def read_deal(
     *,
     multi_currency: bool,
     amendments_status_field: str | None = None,
+    extra: SoqlFields = SoqlFields(),
     netsuite_id_fields: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     """Return ``{"opportunity": {...}, "lines": [...]}`` with relationship fields nested.
 
+    ``extra`` are the fields the mapping rules read (docs/mapping.md §7.4), in the same call.
     ``netsuite_id_fields`` (Account field, Contact field) holding NetSuite ids are read as well.
 
     Child results that Salesforce pages (very large quotes or contact-role lists) are followed with
@@ -31,10 +34,11 @@ def read_deal(
         "opportunity": soql.opportunity_query(
             opportunity_id,
             multi_currency=multi_currency,
+            extra=extra,
             account_id_field=netsuite_id_fields[0] if netsuite_id_fields else None,
             contact_id_field=netsuite_id_fields[1] if netsuite_id_fields else None,
         ),
-        "lines": soql.quote_lines_query(opportunity_id, multi_currency=multi_currency),
+        "lines": soql.quote_lines_query(opportunity_id, multi_currency=multi_currency, extra=extra),
     }
     if amendments_status_field:
         queries["amendments"] = soql.synced_amendments_query(

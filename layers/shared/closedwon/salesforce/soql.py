@@ -13,6 +13,8 @@ import re
 
 from simple_salesforce.format import format_soql
 
+from closedwon.rules.document import SoqlFields, merged
+
 _ADDRESS = ("Street", "City", "State", "PostalCode", "Country", "CountryCode")
 _CONTACT = ("FirstName", "LastName", "Email", "Phone", "Title")
 
@@ -122,10 +124,12 @@ def opportunity_query(
     opportunity_id: str,
     *,
     multi_currency: bool,
+    extra: SoqlFields = SoqlFields(),
     account_id_field: str | None = None,
     contact_id_field: str | None = None,
 ) -> str:
-    """Q1: the opportunity with its account, primary-quote header and contact roles.
+    """Q1: the opportunity with its account, primary-quote header and contact roles, plus the
+    fields the mapping rules read (``extra``, names checked when the config was parsed).
 
     ``account_id_field`` / ``contact_id_field`` (the write-back fields holding NetSuite ids) are
     read too, so an account or contact that is already a NetSuite record is adopted, in the same
@@ -136,14 +140,19 @@ def opportunity_query(
             raise ValueError(f"'{name[:80]}' is not a Salesforce field name")
     account = (*ACCOUNT_FIELDS, *([account_id_field] if account_id_field else []))
     contact_extra = [contact_id_field] if contact_id_field else []
-    fields = [
-        *_with_currency(OPPORTUNITY_FIELDS, multi_currency),
-        *OPPORTUNITY_CONTRACT_FIELDS,
-        *(f"Account.{f}" for f in account),
-        *(f"SBQQ__PrimaryQuote__r.{f}" for f in _with_currency(QUOTE_FIELDS, multi_currency)),
-        *(f"SBQQ__PrimaryQuote__r.SBQQ__PrimaryContact__r.{f}" for f in contact_extra),
-    ]
-    role_fields = (*CONTACT_ROLE_FIELDS, *(f"Contact.{f}" for f in contact_extra))
+    fields = merged(
+        [
+            *_with_currency(OPPORTUNITY_FIELDS, multi_currency),
+            *OPPORTUNITY_CONTRACT_FIELDS,
+            *(f"Account.{f}" for f in account),
+            *(f"SBQQ__PrimaryQuote__r.{f}" for f in _with_currency(QUOTE_FIELDS, multi_currency)),
+            *(f"SBQQ__PrimaryQuote__r.SBQQ__PrimaryContact__r.{f}" for f in contact_extra),
+        ],
+        extra.opportunity,
+    )
+    role_fields = merged(
+        [*CONTACT_ROLE_FIELDS, *(f"Contact.{f}" for f in contact_extra)], extra.contact_roles
+    )
     roles = (
         f"(SELECT {', '.join(role_fields)} FROM OpportunityContactRoles "  # noqa: S608
         "ORDER BY IsPrimary DESC)"
@@ -155,13 +164,18 @@ def opportunity_query(
     )
 
 
-def quote_lines_query(opportunity_id: str, *, multi_currency: bool) -> str:
+def quote_lines_query(
+    opportunity_id: str, *, multi_currency: bool, extra: SoqlFields = SoqlFields()
+) -> str:
     """Q2: the lines of the opportunity's primary quote.
 
     Filtered by opportunity, not by quote id, so it does not depend on Q1's result and both run in
     one composite call (1 API call) without the unverified ``@{ref.records[0]...}`` syntax.
     """
-    fields = _with_currency((*QUOTE_LINE_FIELDS, *QUOTE_LINE_AMENDMENT_FIELDS), multi_currency)
+    fields = merged(
+        _with_currency((*QUOTE_LINE_FIELDS, *QUOTE_LINE_AMENDMENT_FIELDS), multi_currency),
+        extra.lines,
+    )
     return format_soql(
         f"SELECT {', '.join(fields)} FROM SBQQ__QuoteLine__c "  # noqa: S608 - constant field names
         "WHERE SBQQ__Quote__r.SBQQ__Opportunity2__c = {} AND SBQQ__Quote__r.SBQQ__Primary__c = true "

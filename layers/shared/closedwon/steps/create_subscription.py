@@ -24,7 +24,7 @@ def run(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
     config = deps.config
     client = deps.netsuite
     plan = field(state, "plan")
-    external_id = mapping.subscription_eid(deal, package)
+    external_id = mapping.subscription_eid(deal, package, prefix=config.netsuite.external_id_prefix)
 
     existing = client.get("subscription", external_id, fields=mapping.SUBSCRIPTION_STATUS_FIELDS)
     created = existing is None
@@ -98,7 +98,9 @@ def activate(deal: Deal, package: Package, subscription_id: str, deps: Deps) -> 
     numbers = [mapping.line_number(line) for line in lines]
     body = mapping.activation_change_order(subscription_id, package.start_date.isoformat(), numbers)
     _, created = client.create_if_absent(
-        "subscriptionChangeOrder", mapping.activation_eid(deal, package), body
+        "subscriptionChangeOrder",
+        mapping.activation_eid(deal, package, prefix=deps.config.netsuite.external_id_prefix),
+        body,
     )
     if created:
         count("RecordsWritten", record_type="subscriptionChangeOrder")

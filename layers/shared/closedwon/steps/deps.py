@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from closedwon.config import MappingConfig
 from closedwon.deal import Deal
 from closedwon.events import Trigger
+from closedwon.rules.document import SoqlFields
 from closedwon.settings import Settings
 
 
@@ -75,6 +76,7 @@ class Salesforce(Protocol):
         *,
         multi_currency: bool,
         amendments_status_field: str | None = None,
+        extra: SoqlFields = ...,
         netsuite_id_fields: tuple[str, str] | None = None,
     ) -> dict[str, Any]: ...
 

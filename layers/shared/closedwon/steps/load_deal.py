@@ -11,6 +11,7 @@ from closedwon.events import parse_trigger_input
 from closedwon.lifecycle import DealKind, classify
 from closedwon.mapping import rounding_delta
 from closedwon.observability import count, logger
+from closedwon.rules.apply import with_rule_values
 from closedwon.steps.deps import Deps
 from closedwon.steps.load_amendment import amendment_summary, load_amendment, new_package_lines
 from closedwon.steps.load_renewal import check_renewal
@@ -74,6 +75,7 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
         trigger.opportunity_id,
         multi_currency=config.salesforce.multi_currency,
         amendments_status_field=config.salesforce.writeback.opportunity_status,
+        extra=config.soql_fields,
         netsuite_id_fields=(writeback.account_id, writeback.contact_id),
     )
     classification = classify(source["opportunity"])
@@ -99,7 +101,7 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
         check_renewal(source, classification, deps)
     codes = product_codes(source)
     items = deps.items.resolve(deps.netsuite, codes) if codes else {}
-    deal = build_deal(source, items, config)
+    deal = with_rule_values(build_deal(source, items, config), source, config)
     adoption.check(deal, deps.netsuite, config)
     logger.info(
         "deal loaded",

@@ -19,7 +19,7 @@ def run(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
     """
     deal = deps.deal_store.get(state)
     customer_id = text(state, "customer", "id")
-    external_id = mapping.billing_account_eid(deal)
+    external_id = mapping.billing_account_eid(deal, prefix=deps.config.netsuite.external_id_prefix)
     existing = deps.netsuite.get("billingAccount", external_id, fields=["id"])
     if existing is not None:
         return {"id": str(existing["id"]), "externalId": external_id, "created": False}

@@ -18,22 +18,31 @@ def run(state: dict[str, Any], deps: Deps) -> list[dict[str, Any]]:
     """
     deal = deps.deal_store.get(state)
     customer_id = text(state, "customer", "id")
-    subsidiary_id = customer_subsidiary(state)
+    # The customer's subsidiary (an existing customer's own); a state from before UpsertCustomer
+    # reported it falls back to the deal's routed subsidiary.
+    subsidiary_id = customer_subsidiary(state) or str(
+        mapping.routed(deal, deps.config, "subsidiary_id")
+    )
     written = []
     changed = 0
     for person in deal.contacts:
-        external_id = mapping.contact_eid(person)
+        external_id = mapping.contact_eid(person, prefix=deps.config.netsuite.external_id_prefix)
+        values = deal.rule_values.contact.get(person.id)
         existing = adoption.existing_contact(deal, person, deps.netsuite, deps.config)
         if existing is None:
             internal_id = deps.netsuite.upsert(
                 "contact",
                 external_id,
-                mapping.contact(person, customer_id, deps.config, subsidiary_id),
+                mapping.contact(
+                    person, customer_id, deps.config, values, subsidiary_id=subsidiary_id
+                ),
             )
             changed += 1
         else:
             internal_id = str(existing["id"])
-            body = mapping.contact_update(person, customer_id, deps.config, existing, subsidiary_id)
+            body = mapping.contact_update(
+                person, customer_id, deps.config, existing, subsidiary_id, values
+            )
             if body:
                 deps.netsuite.patch("contact", internal_id, body)
                 changed += 1

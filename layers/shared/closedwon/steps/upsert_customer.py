@@ -17,7 +17,7 @@ def run(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
     create-only fields; ``existed`` tells UpsertBillingAccount to look for one to adopt.
     """
     deal = deps.deal_store.get(state)
-    external_id = mapping.customer_eid(deal)
+    external_id = mapping.customer_eid(deal, prefix=deps.config.netsuite.external_id_prefix)
     existing = adoption.existing_customer(deal, deps.netsuite, deps.config)
     if existing is None:
         internal_id = deps.netsuite.upsert(
@@ -38,5 +38,6 @@ def run(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
         "externalId": external_id,
         "accountId": deal.account.id,
         "existed": existing is not None,
-        "subsidiaryId": mapping.subsidiary_of(existing, deps.config),
+        # An existing customer's own subsidiary wins over the routing rule for every record.
+        "subsidiaryId": mapping.subsidiary_of(existing, deal, deps.config),
     }

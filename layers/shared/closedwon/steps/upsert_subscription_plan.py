@@ -22,7 +22,7 @@ def term_id(months: int, deps: Deps) -> str:
     same body changes nothing; one PUT costs what the look-up before a create would, and
     containers started side by side (concurrent Map iterations) pay one call each, not two.
     """
-    external_id = mapping.term_eid(months)
+    external_id = mapping.term_eid(months, prefix=deps.config.netsuite.external_id_prefix)
     if external_id not in deps.term_ids:
         deps.term_ids[external_id] = deps.netsuite.upsert(
             "subscriptionTerm", external_id, mapping.subscription_term(months)
@@ -39,24 +39,25 @@ def run(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
     client = deps.netsuite
     term = term_id(package.term_months, deps)
 
-    plan_eid = mapping.plan_eid(package, config)
+    plan_values = deal.rule_values.subscriptionPlan.get(package.root_line_id)
+    plan_eid = mapping.plan_eid(package, config, plan_values)
     plan_id, plan_created = client.create_if_absent(
         "subscriptionPlan",
         plan_eid,
-        mapping.subscription_plan(package, term, config),
+        mapping.subscription_plan(package, term, config, plan_values),
         replace=mapping.REPLACED_SUBLISTS["subscriptionPlan"],
     )
     price_plans = []
     created = int(plan_created)
     for line in package.members:
-        pp_eid = mapping.price_plan_eid(line)
+        pp_eid = mapping.price_plan_eid(line, prefix=config.netsuite.external_id_prefix)
         pp_id, pp_created = client.create_if_absent(
             "pricePlan", pp_eid, mapping.price_plan(line, deal, config)
         )
         price_plans.append({"externalId": pp_eid, "id": pp_id})
         created += int(pp_created)
     price_plan_ids = [p["id"] for p in price_plans]
-    book_eid = mapping.price_book_eid(deal, package)
+    book_eid = mapping.price_book_eid(deal, package, prefix=config.netsuite.external_id_prefix)
     book_id, book_created = client.create_if_absent(
         "priceBook",
         book_eid,
@@ -68,7 +69,9 @@ def run(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
         count("RecordsWritten", created, record_type="subscriptionCatalog")
     return {
         "termId": term,
-        "termExternalId": mapping.term_eid(package.term_months),
+        "termExternalId": mapping.term_eid(
+            package.term_months, prefix=config.netsuite.external_id_prefix
+        ),
         "planId": plan_id,
         "planExternalId": plan_eid,
         "pricePlans": price_plans,
