@@ -36,7 +36,9 @@ $(SAM_STAMP): requirements-sam.lock
 
 ## demo: sync the bundled sample deal through the offline stack (run it twice: nothing new is created)
 demo: $(STAMP)
-	$(BIN)/python -m offline run
+	$(BIN)/python -m offline run --config offline/sample/mapping-demo.yaml \
+	  events/opportunity_closed_won.json events/opportunity_amendment_closed_won.json \
+	  events/opportunity_renewal_closed_won.json
 
 ## test: the whole suite (unit, doubles, infrastructure, end to end), then lint and type checks
 test: $(STAMP)

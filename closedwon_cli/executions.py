@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from closedwon.outcome import Outcome, netsuite_records, outcome_of
+from closedwon.outcome import Outcome, drift_of, netsuite_records, outcome_of
 from closedwon_cli.history import dlq_message_in, steps_of
 
 #: The Fail state every failed deal ends in, after its DLQ message was sent (statemachine/).
@@ -60,6 +60,8 @@ class ExecutionReport:
     error: str | None = None
     failure: dict[str, Any] | None = None  # failedStep, errorClass, errorMessage, permanent
     skipReason: str | None = None
+    #: A drifted deal's differences (docs/mapping.md §9.4), one per line.
+    drift: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         document = asdict(self)
@@ -136,4 +138,5 @@ def report_from_history(desc: dict[str, Any], history: list[dict[str, Any]]) -> 
         error=execution.error,
         failure=failure_summary(dlq_message_in(history)),
         skipReason=output.get("skipReason"),
+        drift=drift_of(output),
     )

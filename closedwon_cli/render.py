@@ -130,6 +130,10 @@ def execution(report: ExecutionReport, out: IO[str]) -> None:
     say(f"  execution: {report.executionArn}")
     if report.skipReason:
         say(f"  skipped: {report.skipReason}")
+    if report.drift:
+        say("  drift (NetSuite left as it is; decide, then replay):")
+        for difference in report.drift:
+            say(f"    - {difference}")
     if report.failure:
         f = report.failure
         permanent = " (permanent: fix the cause first)" if f.get("permanent") else ""

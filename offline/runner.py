@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from closedwon.events import unmatched_reason
-from closedwon.outcome import Outcome, netsuite_records, outcome_of
+from closedwon.outcome import Outcome, drift_of, netsuite_records, outcome_of
 from closedwon_cli.inputs import opportunity_of
 from offline.stack import ExecutionResult, OfflineStack
 
@@ -91,6 +91,11 @@ class Runner:
                 event=label,
                 opportunityId=out.get("opportunityId") or opportunity,
                 status=outcome.value,
+                error=(
+                    {"type": "Drift", "message": "\n".join(drift_of(out))}
+                    if outcome is Outcome.DRIFT
+                    else None
+                ),
                 netsuite=netsuite_records(out),
                 executionArn=result.arn,
                 skipReason=out.get("skipReason"),

@@ -34,6 +34,15 @@ def deal_source(
     opp = copy.deepcopy(by_id[opportunity_id])
     quote = by_id.get(opp.get("SBQQ__PrimaryQuote__c") or "")
     out = {f: opp.get(f) for f in soql.OPPORTUNITY_FIELDS}
+    for name in ("SBQQ__AmendedContract__c", "SBQQ__RenewedContract__c"):
+        out[name] = opp.get(name)
+        contract = by_id.get(opp.get(name) or "")
+        out[name.replace("__c", "__r")] = (
+            {f: contract.get(f) for f in ("ContractNumber", "SBQQ__Opportunity__c")}
+            if contract
+            else None
+        )
+    out["Account"] = _pick(by_id.get(opp.get("AccountId") or ""), soql.ACCOUNT_FIELDS)
     out["Account"] = _pick(
         by_id.get(opp.get("AccountId") or ""),
         (*soql.ACCOUNT_FIELDS, *([account_field] if account_field else [])),
@@ -83,7 +92,11 @@ def deal_source(
             ),
             key=lambda ql: ql["SBQQ__Number__c"],
         ):
-            shaped = {f: line.get(f) for f in soql.QUOTE_LINE_FIELDS if "." not in f}
+            shaped = {
+                f: line.get(f)
+                for f in (*soql.QUOTE_LINE_FIELDS, *soql.QUOTE_LINE_AMENDMENT_FIELDS)
+                if "." not in f
+            }
             product = by_id.get(line["SBQQ__Product__c"])
             shaped["SBQQ__Product__r"] = (
                 {"Name": product["Name"], "ProductCode": product["ProductCode"]}
@@ -92,3 +105,29 @@ def deal_source(
             )
             lines.append(shaped)
     return {"opportunity": out, "lines": lines}
+
+
+def contract_source(
+    snapshot: dict[str, Any], contract_id: str, original_opportunity_id: str
+) -> dict[str, Any]:
+    """What ``read_contract`` returns for one contract of a snapshot (no Salesforce needed)."""
+    recs = snapshot["records"]
+    opportunities = {o["Id"]: o for o in recs.get("Opportunity", [])}
+    quotes = {q["Id"]: q for q in recs.get("SBQQ__Quote__c", [])}
+    subscriptions = [
+        {f: s.get(f) for f in soql.SUBSCRIPTION_FIELDS}
+        for s in recs.get("SBQQ__Subscription__c", [])
+        if s.get("SBQQ__Contract__c") == contract_id
+    ]
+    lineage = []
+    for line in sorted(recs.get("SBQQ__QuoteLine__c", []), key=lambda ql: ql["SBQQ__Number__c"]):
+        quote = quotes.get(line["SBQQ__Quote__c"]) or {}
+        opp = opportunities.get(quote.get("SBQQ__Opportunity2__c") or "") or {}
+        of_contract = opp.get("Id") == original_opportunity_id or (
+            opp.get("SBQQ__AmendedContract__c") == contract_id
+        )
+        if quote.get("SBQQ__Primary__c") and of_contract:
+            shaped = {f: line.get(f) for f in soql.LINEAGE_LINE_FIELDS if "." not in f}
+            shaped["SBQQ__Quote__r"] = {"SBQQ__Opportunity2__c": opp["Id"]}
+            lineage.append(shaped)
+    return {"subscriptions": subscriptions, "lineage": lineage}

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import cpq_schema
 from .errors import ApiError, not_found
 from .metadata import FieldMeta
 
@@ -295,7 +296,7 @@ class Org:
         self.writes: list[dict[str, Any]] = []
         self._objects: dict[str, SObject] = {}
         self._global_ids: dict[str, tuple[SObject, dict[str, Any]]] = {}
-        declared = snapshot.get("fields", {}) or {}
+        declared = cpq_schema.with_managed_fields(snapshot.get("fields", {}) or {})
         #: The integration user's field-level security per object (describe.py).
         self.field_access: dict[str, dict[str, dict[str, Any]]] = snapshot.get("fieldAccess") or {}
         for name, records in (snapshot.get("records") or {}).items():

@@ -12,7 +12,7 @@ from typing import Any
 
 from closedwon.errors import SyncError
 from closedwon.rules.document import SoqlFields
-from tests.support import deal_source
+from tests.support import contract_source, deal_source
 
 
 class FakeSalesforce:
@@ -31,6 +31,7 @@ class FakeSalesforce:
         opportunity_id: str,
         *,
         multi_currency: bool,
+        amendments_status_field: str | None = None,
         extra: SoqlFields = SoqlFields(),
         netsuite_id_fields: tuple[str, str] | None = None,
     ) -> dict[str, Any]:
@@ -38,7 +39,32 @@ class FakeSalesforce:
             raise self.down
         self.reads.append(opportunity_id)
         self.extra_fields = extra
-        return deal_source(self.snapshot, opportunity_id, netsuite_id_fields)
+        source = deal_source(self.snapshot, opportunity_id, netsuite_id_fields)
+        if amendments_status_field:
+            source["syncedAmendments"] = self._synced_amendments(
+                opportunity_id, amendments_status_field
+            )
+        return source
+
+    def _synced_amendments(self, opportunity_id: str, status_field: str) -> int:
+        recs = self.snapshot["records"]
+        contracts = {
+            c["Id"]
+            for c in recs.get("Contract", [])
+            if c.get("SBQQ__Opportunity__c") == opportunity_id
+        }
+        return sum(
+            1
+            for o in recs.get("Opportunity", [])
+            if o.get("SBQQ__AmendedContract__c") in contracts
+            and {**o, **self.fields_of("Opportunity", o["Id"])}.get(status_field) == "Synced"
+        )
+
+    def read_contract(self, contract_id: str, original_opportunity_id: str) -> dict[str, Any]:
+        if self.down is not None:
+            raise self.down
+        self.reads.append(contract_id)
+        return contract_source(self.snapshot, contract_id, original_opportunity_id)
 
     def write(self, records: list[dict[str, Any]], *, what: str) -> list[str]:
         if self.down is not None:

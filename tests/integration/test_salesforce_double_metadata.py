@@ -13,7 +13,7 @@ def test_the_project_fields_are_read_with_their_types_lengths_and_picklists() ->
 
     status = fields["Opportunity"]["NetSuite_Sync_Status__c"]
     assert status.value_type == "picklist" and status.restricted
-    assert status.picklist == ("Pending", "Synced", "Error", "Skipped")
+    assert status.picklist == ("Pending", "Synced", "Error", "Skipped", "Drift")
     assert fields["Opportunity"]["NetSuite_Last_Sync__c"].value_type == "datetime"
     assert fields["Opportunity"]["NetSuite_Sync_Error__c"].length == 32_768
     account_id = fields["Account"]["NetSuite_Id__c"]

@@ -114,7 +114,7 @@ WRITEBACK_OBJECTS = {
     "account_id": "Account",
     "contact_id": "Contact",
 }
-STATUS_VALUES = {"Pending", "Synced", "Error", "Skipped"}
+STATUS_VALUES = {"Pending", "Synced", "Error", "Skipped", "Drift"}
 
 
 # ---------------------------------------------------------------- helpers

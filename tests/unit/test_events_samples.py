@@ -23,8 +23,8 @@ def sample_of(logical_id: str) -> Path:
     return EVENTS / f"{code_dir.name}.json"
 
 
-def test_the_template_has_the_eight_step_functions() -> None:
-    assert len(FUNCTIONS) == 8, FUNCTIONS
+def test_the_template_has_the_nine_step_functions() -> None:
+    assert len(FUNCTIONS) == 9, FUNCTIONS
 
 
 @pytest.mark.parametrize("logical_id", FUNCTIONS)

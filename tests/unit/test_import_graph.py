@@ -24,6 +24,8 @@ CORE = {
     "countries",
     "settings",
     "salesforce_ids",
+    "lifecycle",
+    "amendment",
     "rules",
 }
 ADAPTERS = ("closedwon.salesforce", "closedwon.netsuite")

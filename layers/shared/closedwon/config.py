@@ -158,6 +158,19 @@ class NetSuiteConfig(_Strict):
     subscription_quantities: Literal["create", "patch"] = "create"
     #: ❓ §9.7: whether lines must be PATCHed to PENDING_ACTIVATION before the ACTIVATE order.
     activation_patch_lines: bool = True
+    #: ❓ docs/reference/amendments-and-custom-fields.md §B.5: whether MODIFY_PRICING
+    #: ``quantityNew`` is the line's new quantity ("absolute") or the change to add ("delta").
+    quantity_new: Literal["absolute", "delta"] = "absolute"
+    #: ❓ docs/reference/amendments-and-custom-fields.md §B.4: TERMINATE dated the day before the
+    #: cancellation starts (it takes effect at the end of its day), or that day with
+    #: ``terminateAtStartOfDay``.
+    terminate_at_start_of_day: bool = False
+    #: ❓ docs/reference/amendments-and-custom-fields.md §B.9: whether a DRAFT line accepts
+    #: quantity 0 (a line cancelled before activation).
+    draft_zero_quantity: bool = True
+    #: ❓ docs/reference/amendments-and-custom-fields.md §B.9 step 4: the
+    #: ``subscriptionTermType`` that lets a co-termed subscription carry an explicit ``endDate``.
+    coterm_term_type: str = "CUSTOM"
     #: Every external id starts with it (two Salesforce orgs into one NetSuite); fixed once
     #: records exist, since a new prefix makes new records.
     external_id_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,12}$")] = "SF-"

@@ -49,6 +49,7 @@ class SalesforceApi:
         opportunity_id: str,
         *,
         multi_currency: bool,
+        amendments_status_field: str | None = None,
         extra: SoqlFields = SoqlFields(),
         netsuite_id_fields: tuple[str, str] | None = None,
     ) -> dict[str, Any]:
@@ -59,9 +60,16 @@ class SalesforceApi:
             self.connection,
             opportunity_id,
             multi_currency=multi_currency,
+            amendments_status_field=amendments_status_field,
             extra=extra,
             netsuite_id_fields=netsuite_id_fields,
         )
+
+    def read_contract(self, contract_id: str, original_opportunity_id: str) -> dict[str, Any]:
+        """An amended contract's CPQ subscriptions and its deals' lines (one API call)."""
+        from closedwon.salesforce.reader import read_contract
+
+        return read_contract(self.connection, contract_id, original_opportunity_id)
 
     def write(self, records: list[dict[str, Any]], *, what: str) -> list[str]:
         """Update records, Opportunity first; the problems of the other records."""

@@ -8,12 +8,20 @@ tutorials (docs/reference/netsuite.md §1.5, DEVREL-1).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping
 from decimal import Context, Decimal, localcontext
 from typing import Any
 
+from closedwon.amendment import (
+    Action,
+    ChangeOrderPlan,
+    DraftUpdate,
+    NetSuiteLine,
+    SubscriptionState,
+)
 from closedwon.config import MappingConfig
 from closedwon.deal import Address, Contact, Deal, Line, Package
 from closedwon.deal.pricing import (
@@ -660,6 +668,213 @@ REPLACED_SUBLISTS = {
     "subscriptionPlan": ["member"],
     "priceBook": ["priceInterval"],
 }
+
+
+# -- 9.2 amendments: change orders and draft updates ------------------------------------------------
+
+
+def package_subscription_eid(opportunity_id: str, root_line_id: str) -> str:
+    """The subscription the product created for one package of a deal (§4 row 8)."""
+    return f"SF-SUB-{opportunity_id}-{root_line_id}"
+
+
+def change_order_eid(order: ChangeOrderPlan) -> str:
+    """``SF-CO-<AmendOppId18>-<rootLineId18>-<MP|TM>``, ``-<YYYYMMDD>`` when several dates."""
+    eid = f"SF-CO-{order.opportunity_id}-{order.root_line_id}-{order.action.value}"
+    return f"{eid}-{order.effective_date:%Y%m%d}" if order.dated else eid
+
+
+def change_order(order: ChangeOrderPlan, config: MappingConfig) -> dict[str, Any]:
+    """A MODIFY_PRICING (UPSELL_DOWNSELL) or TERMINATE change order.
+
+    ``quantityNew`` is the new total quantity, as CPQ's amendment ``SBQQ__Quantity__c`` is, or
+    the change when ``netsuite.quantity_new`` is "delta" (docs/reference/
+    amendments-and-custom-fields.md §B.5 ❓); ``subLine`` items are matched by ``sequence``, the
+    line's ``lineNumber`` (§B.3 ❓).
+    """
+    body: dict[str, Any] = {
+        "action": order.action.name,
+        "subscription": ref(order.subscription_id),
+        "effectiveDate": order.effective_date.isoformat(),
+    }
+    if order.action is Action.MODIFY_PRICING:
+        body["modificationType"] = "UPSELL_DOWNSELL"
+        delta = config.netsuite.quantity_new == "delta"
+        items = [
+            {
+                "sequence": str(number),
+                "apply": True,
+                "quantityNew": float(quantity - prior if delta else quantity),
+            }
+            for number, quantity, prior in order.lines
+        ]
+    else:
+        items = [{"sequence": str(number), "apply": True} for number, _, _ in order.lines]
+        if order.at_start_of_day:
+            body["terminateAtStartOfDay"] = True
+    body["subLine"] = {"items": items}
+    return body
+
+
+def change_order_differences(
+    order: ChangeOrderPlan, record: dict[str, Any], config: MappingConfig
+) -> list[str]:
+    """How an existing change order with this externalId differs from the plan (empty: same).
+
+    A replay finds its own change order and writes nothing; one that exists with other values
+    means the amendment changed after it was applied, which a person must decide (docs/mapping.md §9.2).
+    """
+    eid = change_order_eid(order)
+    differences = []
+    if _status_id(record.get("action")) != order.action.name:
+        differences.append(f"{eid}: action {_status_id(record.get('action'))} in NetSuite")
+    if str(record.get("effectiveDate") or "")[:10] != order.effective_date.isoformat():
+        differences.append(
+            f"{eid}: effective {str(record.get('effectiveDate'))[:10]} in NetSuite, "
+            f"{order.effective_date.isoformat()} on the amendment"
+        )
+    sent = {
+        str(item["sequence"]): item.get("quantityNew")
+        for item in change_order(order, config)["subLine"]["items"]
+    }
+    have = {
+        str(item.get("sequence")): item.get("quantityNew")
+        for item in (record.get("subLine") or {}).get("items", [])
+        if item.get("apply", True)
+    }
+    if set(have) != set(sent):
+        differences.append(
+            f"{eid}: lines {', '.join(sorted(have)) or 'none'} in NetSuite, "
+            f"{', '.join(sorted(sent))} on the amendment"
+        )
+    elif order.action is Action.MODIFY_PRICING:
+        for number, quantity in sent.items():
+            if have[number] is None or Decimal(str(have[number])) != Decimal(str(quantity)):
+                differences.append(
+                    f"{eid}: line {number} quantity {_number(have[number])} in NetSuite, "
+                    f"{_number(quantity)} on the amendment"
+                )
+    return differences
+
+
+def _number(value: Any) -> str:
+    try:
+        return format(Decimal(str(value)).normalize(), "f")
+    except ArithmeticError:
+        return str(value)[:20]
+
+
+def draft_quantities(update: DraftUpdate) -> dict[str, Any]:
+    """The PATCH that sets a DRAFT subscription's quantities in place (no change order)."""
+    return {
+        "priceInterval": {
+            "items": [
+                {"subscriptionPlanLineNumber": number, "quantity": float(quantity)}
+                for number, quantity in update.quantities
+            ]
+        }
+    }
+
+
+#: A draft update replaces no sublist: ``priceInterval`` items are matched by line number.
+DRAFT_REPLACED_SUBLISTS: list[str] = []
+
+#: Fields read of an original subscription before an amendment changes it.
+SUBSCRIPTION_AMENDMENT_FIELDS = [
+    "id",
+    SUBSCRIPTION_STATUS_FIELD,
+    "startDate",
+    "endDate",
+    "subscriptionLine",
+]
+
+
+def subscription_state(record: dict[str, Any]) -> SubscriptionState:
+    """What an expanded subscription record says about its status, dates and lines."""
+    lines = tuple(
+        NetSuiteLine(
+            number=line_number(line),
+            quantity=Decimal(str(line.get("quantity") or 0)),
+            status=_status_id(line.get("status")),
+        )
+        for line in subscription_lines(record)
+    )
+    return SubscriptionState(
+        id=str(record["id"]),
+        status=subscription_status(record),
+        start_date=_date_or_none(record.get("startDate")),
+        end_date=_date_or_none(record.get("endDate")),
+        lines=lines,
+    )
+
+
+def _date_or_none(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+# -- 9.3 renewals ---------------------------------------------------------------------------------
+
+#: Fields read of a renewed contract's subscription.
+SUBSCRIPTION_RENEWAL_FIELDS = ["id", "autoRenewal"]
+
+
+def renews_automatically(record: dict[str, Any]) -> bool:
+    """Whether NetSuite starts the subscription's renewal itself (``autoRenewal``)."""
+    return record.get("autoRenewal") is True
+
+
+# -- 9.4 drift: a replayed deal compared with its subscription ------------------------------------
+
+
+def changed_by_change_orders(record: dict[str, Any]) -> bool:
+    """Whether change orders other than its activation changed an expanded subscription.
+
+    A MODIFY_PRICING adds a price interval starting on its effective date, and a TERMINATE
+    ends a line (docs/reference/amendments-and-custom-fields.md §B.4-§B.5): such a subscription
+    is owned by the contract's amendments, and the original quote no longer describes it.
+    """
+    lines = subscription_lines(record)
+    if any(_status_id(line.get("status")) in ("TERMINATED", "CLOSED") for line in lines):
+        return True
+    numbers = [
+        item.get("subscriptionPlanLineNumber")
+        for item in (record.get("priceInterval") or {}).get("items", [])
+    ]
+    return len(numbers) != len(set(numbers))
+
+
+def subscription_differences(
+    record: dict[str, Any], package: Package, external_id: str
+) -> list[str]:
+    """How an expanded subscription's lines differ from the package on the quote (per line:
+    item and quantity), one readable difference each."""
+    by_number = {line_number(line): line for line in subscription_lines(record)}
+    if not by_number:
+        return []  # a record read without its lines has nothing to compare
+    differences = []
+    for number, member in enumerate(package.members, start=1):
+        line = by_number.get(number)
+        if line is None:
+            differences.append(
+                f"{external_id}: {member.product_code} is not line {number} in NetSuite"
+            )
+            continue
+        item = _status_id(line.get("item"))
+        if item and item != member.item_id:
+            differences.append(
+                f"{external_id}: line {number} is item {item} in NetSuite, "
+                f"{member.product_code} (item {member.item_id}) on the quote"
+            )
+        quantity = Decimal(str(line.get("quantity") or 0))
+        if quantity != member.quantity:
+            differences.append(
+                f"{external_id}: {member.product_code} quantity {_number(quantity)} in NetSuite, "
+                f"{_number(member.quantity)} on the quote; change it with an amendment quote"
+            )
+    return differences
 
 
 #: `closedwon link customers`: the customers no Salesforce record has claimed yet (docs/go-live.md).

@@ -48,12 +48,24 @@ def outcome_of(status: str, output: Mapping[str, Any] | None) -> Outcome:
     ``UNKNOWN`` for an execution Step Functions does not know.
     """
     if status == "SUCCEEDED":
+        if drift_of(output):
+            return Outcome.DRIFT
         return _FINAL_STATUSES.get(str((output or {}).get("status")), Outcome.SYNCED)
     if status == "RUNNING":
         return Outcome.RUNNING
     if status == "UNKNOWN":
         return Outcome.UNKNOWN
     return Outcome.FAILED
+
+
+def drift_of(output: Mapping[str, Any] | None) -> list[str]:
+    """The differences WriteBack listed for a drifted deal (docs/mapping.md §9.4); empty otherwise.
+
+    WriteBack's document sits at the state's ``writeBack`` (its ResultPath).
+    """
+    written = (output or {}).get("writeBack")
+    drift = written.get("drift") if isinstance(written, Mapping) else None
+    return [str(d) for d in drift] if isinstance(drift, list) else []
 
 
 def netsuite_records(output: Mapping[str, Any]) -> dict[str, list[dict[str, str]]]:
@@ -81,4 +93,7 @@ def netsuite_records(output: Mapping[str, Any]) -> dict[str, list[dict[str, str]
         add("priceBook", plan.get("priceBookExternalId"), plan.get("priceBookId"))
         sub = package.get("subscription") or {}
         add("subscription", sub.get("externalId"), sub.get("id"))
+    amendment = output.get("amendment") or {}
+    for order in amendment.get("changeOrders") or []:
+        add("subscriptionChangeOrder", order.get("externalId"), order.get("id"))
     return records

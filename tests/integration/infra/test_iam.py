@@ -57,13 +57,14 @@ NETSUITE_STEPS = (
     "UpsertSubscriptionPlan",
     "CreateSubscription",
 )
-STEP_FUNCTIONS = ("LoadDeal", *NETSUITE_STEPS, "WriteBack", "RecordFailure")
+STEP_FUNCTIONS = ("LoadDeal", *NETSUITE_STEPS, "ApplyAmendment", "WriteBack", "RecordFailure")
 
 #: The secrets each function may read: LoadDeal reads Salesforce and resolves NetSuite items,
 #: the NetSuite steps only write NetSuite, WriteBack and RecordFailure only write Salesforce.
 SECRETS_BY_FUNCTION = {
     "LoadDeal": {SF_SECRET, NS_SECRET},
     **{step: {NS_SECRET} for step in NETSUITE_STEPS},
+    "ApplyAmendment": {NS_SECRET},
     "WriteBack": {SF_SECRET},
     "RecordFailure": {SF_SECRET},
 }
@@ -104,6 +105,11 @@ EXPECTED_GRANTS: dict[str, set[Grant]] = {
     | _NETSUITE_SEMAPHORE
     | _STACK_KEY,
     **{f"{step}FunctionRole": _NETSUITE_STEP for step in NETSUITE_STEPS},
+    # The plan travels in the workflow state, so no deal object is read; the NetSuite secret is
+    # encrypted with the stack's key, so reading it needs kms:Decrypt (and nothing is encrypted).
+    "ApplyAmendmentFunctionRole": _secrets(NS_SECRET)
+    | _NETSUITE_SEMAPHORE
+    | {("kms:Decrypt", "${StackKey.Arn}", None)},
     "WriteBackFunctionRole": _SALESFORCE_WRITER,
     "RecordFailureFunctionRole": _SALESFORCE_WRITER,
     "SyncStateMachineRole": {

@@ -35,6 +35,7 @@ STEP_FUNCTIONS = (
     "UpsertBillingAccountFunction",
     "UpsertSubscriptionPlanFunction",
     "CreateSubscriptionFunction",
+    "ApplyAmendmentFunction",
     "WriteBackFunction",
     "RecordFailureFunction",
 )
@@ -51,6 +52,7 @@ ALARM_ANCHORS = {
     "ExecutionsTimedOutAlarm": "executions-timed-out",
     "NetSuiteThrottlingAlarm": "netsuite-throttling",
     "LambdaErrorsAlarm": "lambda-errors",
+    "DealsDriftedAlarm": "deals-drifted",
     "CertificateExpiresSoonAlarm": "certificate-expires-soon",
 }
 

@@ -17,6 +17,7 @@ def read_deal(
     opportunity_id: str,
     *,
     multi_currency: bool,
+    amendments_status_field: str | None = None,
     extra: SoqlFields = SoqlFields(),
     netsuite_id_fields: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
@@ -39,6 +40,10 @@ def read_deal(
         ),
         "lines": soql.quote_lines_query(opportunity_id, multi_currency=multi_currency, extra=extra),
     }
+    if amendments_status_field:
+        queries["amendments"] = soql.synced_amendments_query(
+            opportunity_id, amendments_status_field
+        )
     request = {
         "allOrNone": False,
         "compositeRequest": [
@@ -68,7 +73,44 @@ def read_deal(
     if roles:
         roles["records"] = _all_records(conn, roles, what)
     lines = _all_records(conn, results["lines"]["body"], what)
-    return {"opportunity": strip_attributes(opportunity), "lines": strip_attributes(lines)}
+    source = {"opportunity": strip_attributes(opportunity), "lines": strip_attributes(lines)}
+    if "amendments" in queries:
+        source["syncedAmendments"] = len(results["amendments"]["body"].get("records") or [])
+    return source
+
+
+def read_contract(
+    conn: SalesforceConnection, contract_id: str, original_opportunity_id: str
+) -> dict[str, Any]:
+    """The amended contract's CPQ subscriptions and its deals' lines, in ONE composite call.
+
+    Returns ``{"subscriptions": [...], "lineage": [...]}`` (docs/mapping.md §9.1). With the deal's
+    read and the write-back, an amendment costs 3 Salesforce calls.
+    """
+    version = conn.settings.api_version
+    queries = {
+        "subscriptions": soql.contract_subscriptions_query(contract_id),
+        "lineage": soql.contract_lines_query(contract_id, original_opportunity_id),
+    }
+    request = {
+        "allOrNone": False,
+        "compositeRequest": [
+            {
+                "method": "GET",
+                "url": f"/services/data/v{version}/query/?{urlencode({'q': q})}",
+                "referenceId": ref,
+            }
+            for ref, q in queries.items()
+        ],
+    }
+    what = f"reading contract {contract_id}"
+    response = conn.restful("composite", method="POST", body=request, what=what)
+    results = {r["referenceId"]: r for r in response["compositeResponse"]}
+    for ref in queries:
+        raise_for_subresponse(results[ref]["httpStatusCode"], results[ref]["body"], what)
+    return {
+        ref: strip_attributes(_all_records(conn, results[ref]["body"], what)) for ref in queries
+    }
 
 
 def _all_records(

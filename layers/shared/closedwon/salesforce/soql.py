@@ -76,6 +76,43 @@ QUOTE_LINE_FIELDS = (
 )
 
 
+#: The contract an amendment or a renewal opportunity changes (docs/mapping.md §9), and the
+#: contract's own opportunity, so the second read call needs nothing from the first's records.
+OPPORTUNITY_CONTRACT_FIELDS = (
+    "SBQQ__AmendedContract__c",
+    "SBQQ__AmendedContract__r.ContractNumber",
+    "SBQQ__AmendedContract__r.SBQQ__Opportunity__c",
+    "SBQQ__RenewedContract__c",
+    "SBQQ__RenewedContract__r.ContractNumber",
+    "SBQQ__RenewedContract__r.SBQQ__Opportunity__c",
+)
+#: What an amendment line says it changes (docs/reference/amendments-and-custom-fields.md §A.3).
+QUOTE_LINE_AMENDMENT_FIELDS = (
+    "SBQQ__PriorQuantity__c",
+    "SBQQ__UpgradedSubscription__c",
+    "SBQQ__UpgradedAsset__c",
+    "SBQQ__Existing__c",
+    "SBQQ__UnproratedNetPrice__c",
+    "SBQQ__DefaultSubscriptionTerm__c",
+    "SBQQ__EffectiveEndDate__c",
+)
+#: A CPQ subscription and the revision chain back to the quote line that generated it (§A.4).
+SUBSCRIPTION_FIELDS = (
+    "Id",
+    "SBQQ__Contract__c",
+    "SBQQ__QuoteLine__c",
+    "SBQQ__RevisedSubscription__c",
+    "SBQQ__Quantity__c",
+)
+#: The lines of a contract's earlier deals: enough to rebuild their packages (docs/mapping.md §3).
+LINEAGE_LINE_FIELDS = (
+    "Id",
+    "SBQQ__Quote__c",
+    "SBQQ__Quote__r.SBQQ__Opportunity2__c",
+    "SBQQ__Number__c",
+    "SBQQ__ChargeType__c",
+    "SBQQ__RequiredBy__c",
+)
 _FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
@@ -106,6 +143,7 @@ def opportunity_query(
     fields = merged(
         [
             *_with_currency(OPPORTUNITY_FIELDS, multi_currency),
+            *OPPORTUNITY_CONTRACT_FIELDS,
             *(f"Account.{f}" for f in account),
             *(f"SBQQ__PrimaryQuote__r.{f}" for f in _with_currency(QUOTE_FIELDS, multi_currency)),
             *(f"SBQQ__PrimaryQuote__r.SBQQ__PrimaryContact__r.{f}" for f in contact_extra),
@@ -134,11 +172,53 @@ def quote_lines_query(
     Filtered by opportunity, not by quote id, so it does not depend on Q1's result and both run in
     one composite call (1 API call) without the unverified ``@{ref.records[0]...}`` syntax.
     """
-    fields = merged(_with_currency(QUOTE_LINE_FIELDS, multi_currency), extra.lines)
+    fields = merged(
+        _with_currency((*QUOTE_LINE_FIELDS, *QUOTE_LINE_AMENDMENT_FIELDS), multi_currency),
+        extra.lines,
+    )
     return format_soql(
         f"SELECT {', '.join(fields)} FROM SBQQ__QuoteLine__c "  # noqa: S608 - constant field names
         "WHERE SBQQ__Quote__r.SBQQ__Opportunity2__c = {} AND SBQQ__Quote__r.SBQQ__Primary__c = true "
         "ORDER BY SBQQ__Number__c",
+        opportunity_id,
+    )
+
+
+def contract_subscriptions_query(contract_id: str) -> str:
+    """Q3 (amendments, second call): every CPQ subscription of the contract, revisions included."""
+    return format_soql(
+        f"SELECT {', '.join(SUBSCRIPTION_FIELDS)} FROM SBQQ__Subscription__c "  # noqa: S608
+        "WHERE SBQQ__Contract__c = {} ORDER BY Id",
+        contract_id,
+    )
+
+
+def contract_lines_query(contract_id: str, original_opportunity_id: str) -> str:
+    """Q4 (second call): the primary-quote lines of the contract's original deal and of every
+    amendment of it, whose packages the contract's subscriptions were created from."""
+    return format_soql(
+        f"SELECT {', '.join(LINEAGE_LINE_FIELDS)} FROM SBQQ__QuoteLine__c "  # noqa: S608
+        "WHERE SBQQ__Quote__r.SBQQ__Primary__c = true AND "
+        "(SBQQ__Quote__r.SBQQ__Opportunity2__c = {} OR "
+        "SBQQ__Quote__r.SBQQ__Opportunity2__r.SBQQ__AmendedContract__c = {}) "
+        "ORDER BY SBQQ__Number__c",
+        original_opportunity_id,
+        contract_id,
+    )
+
+
+def synced_amendments_query(opportunity_id: str, status_field: str) -> str:
+    """Q5 (first call): a synced amendment of a contract made from this opportunity, if any.
+
+    Its subscriptions then belong to the amendments: a replay of the original deal compares and
+    changes nothing (docs/mapping.md §9.4). ``status_field`` is the write-back status field's name.
+    """
+    if not _FIELD.match(status_field):
+        raise ValueError(f"'{status_field[:80]}' is not a Salesforce field name")
+    return format_soql(
+        "SELECT Id FROM Opportunity "  # noqa: S608 - the field name is checked above
+        f"WHERE SBQQ__AmendedContract__r.SBQQ__Opportunity__c = {{}} AND {status_field} = 'Synced' "
+        "LIMIT 1",
         opportunity_id,
     )
 

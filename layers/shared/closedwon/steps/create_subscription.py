@@ -28,7 +28,7 @@ def run(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
 
     existing = client.get("subscription", external_id, fields=mapping.SUBSCRIPTION_STATUS_FIELDS)
     created = existing is None
-    if existing is None:
+    if created:
         body = mapping.subscription(
             deal,
             package,
@@ -45,9 +45,12 @@ def run(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
             client.patch("subscription", subscription_id, mapping.subscription_quantities(package))
         count("RecordsWritten", record_type="subscription")
         status = "DRAFT"
-    else:
+    drift: list[str] = []
+    if existing is not None:
         subscription_id = str(existing["id"])
         status = mapping.subscription_status(existing)
+        if not state.get("ownedByAmendments"):
+            drift = bring_in_line(package, subscription_id, external_id, status, deps)
 
     if config.netsuite.activate_subscriptions and status != "ACTIVE":
         status = activate(deal, package, subscription_id, deps)
@@ -59,8 +62,26 @@ def run(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
             "externalId": external_id,
             "created": created,
             "status": status,
+            **({"drift": drift} if drift else {}),
         },
     }
+
+
+def bring_in_line(
+    package: Package, subscription_id: str, external_id: str, status: str, deps: Deps
+) -> list[str]:
+    """A replay compares the subscription with the quote (docs/mapping.md §9.4): a DRAFT one (nothing
+    billed yet) gets the quote's quantities; any other is left as it is and its differences are
+    returned (the deal ends Drift). One changed by amendments is theirs: nothing is compared."""
+    record = deps.netsuite.get_by_id("subscription", subscription_id, expand=True) or {}
+    if mapping.changed_by_change_orders(record):
+        return []
+    differences = mapping.subscription_differences(record, package, external_id)
+    if not differences or status != "DRAFT":
+        return differences
+    deps.netsuite.patch("subscription", subscription_id, mapping.subscription_quantities(package))
+    count("RecordsWritten", record_type="subscription")
+    return []
 
 
 def activate(deal: Deal, package: Package, subscription_id: str, deps: Deps) -> str:

@@ -75,9 +75,12 @@ class Salesforce(Protocol):
         opportunity_id: str,
         *,
         multi_currency: bool,
+        amendments_status_field: str | None = None,
         extra: SoqlFields = ...,
         netsuite_id_fields: tuple[str, str] | None = None,
     ) -> dict[str, Any]: ...
+
+    def read_contract(self, contract_id: str, original_opportunity_id: str) -> dict[str, Any]: ...
 
     def write(self, records: list[dict[str, Any]], *, what: str) -> list[str]: ...
 

@@ -8,10 +8,13 @@ from closedwon import adoption, dlq
 from closedwon.deal import build_deal, product_codes, skip_reason
 from closedwon.errors import AuthOrConfig, InvalidEvent
 from closedwon.events import parse_trigger_input
+from closedwon.lifecycle import DealKind, classify
 from closedwon.mapping import rounding_delta
 from closedwon.observability import count, logger
 from closedwon.rules.apply import with_rule_values
 from closedwon.steps.deps import Deps
+from closedwon.steps.load_amendment import amendment_summary, load_amendment, new_package_lines
+from closedwon.steps.load_renewal import check_renewal
 
 
 def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
@@ -50,6 +53,10 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
         "dealRef": None,
         "packageKeys": [],
         "fanOut": [],
+        "kind": None,
+        "route": "Records",
+        "amendment": None,
+        "ownedByAmendments": False,
     }
     logger.append_keys(opportunity_id=trigger.opportunity_id)
     if len(triggers) > 1 and execution_id:
@@ -67,15 +74,31 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
     source = deps.salesforce.read_deal(
         trigger.opportunity_id,
         multi_currency=config.salesforce.multi_currency,
+        amendments_status_field=config.salesforce.writeback.opportunity_status,
         extra=config.soql_fields,
         netsuite_id_fields=(writeback.account_id, writeback.contact_id),
     )
+    classification = classify(source["opportunity"])
     reason = skip_reason(source, config)
+    if reason and classification.kind is not DealKind.NEW and source["opportunity"].get("IsWon"):
+        reason = None  # the quote types skipped are those of new deals (docs/mapping.md §9)
     if reason:
         logger.info("deal skipped", extra={"reason": reason})
         count("DealsSkipped", reason="Deal")
         return {**state, "status": "Skipped", "skipReason": reason}
 
+    state["kind"] = classification.kind.value
+    # A synced amendment owns the subscriptions of this deal: a replay compares nothing (§9.4).
+    state["ownedByAmendments"] = bool(source.get("syncedAmendments"))
+    if classification.kind is DealKind.AMENDMENT:
+        amendment = load_amendment(source, classification, deps)
+        state.update(amendment)
+        source = {**source, "lines": new_package_lines(source["lines"], amendment["newLineIds"])}
+        if not any(line.get("SBQQ__ChargeType__c") for line in source["lines"]):
+            logger.info("amendment loaded", extra=amendment_summary(amendment))
+            return {**state, "route": "ChangeOrders"}
+    elif classification.kind is DealKind.RENEWAL:
+        check_renewal(source, classification, deps)
     codes = product_codes(source)
     items = deps.items.resolve(deps.netsuite, codes) if codes else {}
     deal = with_rule_values(build_deal(source, items, config), source, config)

@@ -44,36 +44,56 @@ def _write_back(state: dict[str, Any], deps: Deps) -> dict[str, Any]:
         return {"status": "Skipped", "written": 1}
 
     subscription_ids = [text(p, "subscription", "id") for p in records(state, "packages")]
+    amendment = state.get("amendment")
+    drift: list[str] = []
+    if isinstance(amendment, dict):
+        # The subscriptions an amendment changed, then those of the products it added (§9.2).
+        subscription_ids = [*map(str, amendment.get("subscriptionIds") or []), *subscription_ids]
+        drift = [str(d) for d in amendment.get("drift") or []]
+    for package in records(state, "packages"):
+        subscription = package.get("subscription")
+        if isinstance(subscription, dict):
+            drift += [str(d) for d in subscription.get("drift") or []]
+    status = "Drift" if drift else "Synced"
     updates = [
         record(
             "Opportunity",
             opportunity_id,
             {
-                fields.opportunity_status: "Synced",
-                fields.opportunity_error: None,
+                fields.opportunity_status: status,
+                fields.opportunity_error: "\n".join(drift)[:LONG_TEXT_LIMIT] if drift else None,
                 fields.opportunity_last_sync: now_utc(),
-                fields.opportunity_subscriptions: ",".join(subscription_ids),
+                fields.opportunity_subscriptions: ",".join(dict.fromkeys(subscription_ids)),
             },
         ),
-        record(
-            "Account",
-            text(state, "customer", "accountId"),
-            {fields.account_id: field(state, "customer", "id")},
-        ),
-        *(
-            record("Contact", text(c, "contactId"), {fields.contact_id: field(c, "id")})
-            for c in records(state, "contacts")
-        ),
     ]
+    if state.get("customer") is not None:  # an amendment that only changes lines upserts none
+        updates += [
+            record(
+                "Account",
+                text(state, "customer", "accountId"),
+                {fields.account_id: field(state, "customer", "id")},
+            ),
+            *(
+                record("Contact", text(c, "contactId"), {fields.contact_id: field(c, "id")})
+                for c in records(state, "contacts")
+            ),
+        ]
     problems = deps.salesforce.write(updates, what=f"writing back the sync of {opportunity_id}")
     for problem in problems:
         logger.warning("write-back of a related record refused", extra={"problem": problem[:500]})
-    count("DealsSynced")
+    if drift:
+        # Nothing failed, so no DLQ message: the alarm on this metric asks a person to decide.
+        logger.warning("deal drifted", extra={"differences": len(drift)})
+        count("DealsDrifted")
+    else:
+        count("DealsSynced")
     trigger = state.get("trigger")
     record_latency(trigger.get("closedWonAt") if isinstance(trigger, dict) else None)
     return {
-        "status": "Synced",
+        "status": status,
         "written": len(updates) - len(problems),
         "problems": problems,
-        "subscriptionIds": subscription_ids,
+        "subscriptionIds": list(dict.fromkeys(subscription_ids)),
+        **({"drift": drift} if drift else {}),
     }
