@@ -777,4 +777,4 @@ def test_deploy_doc_ends_with_the_health_check() -> None:
             command[command.index("--stack") + 1]
             == samconfig()["dev"]["global"]["parameters"]["stack_name"]
         )
-    assert "closedwon check" in last, "the sentence that names its successor (issue 18)"
+    assert "closedwon check" in last, "the read-only check of the deployed stack (issue 18)"
