@@ -29,7 +29,6 @@ def read_deal(
     Child results that Salesforce pages (very large quotes or contact-role lists) are followed with
     ``query_more``, one extra call per page; a normal deal costs exactly one API call.
     """
-    version = conn.settings.api_version
     queries = {
         "opportunity": soql.opportunity_query(
             opportunity_id,
@@ -44,23 +43,9 @@ def read_deal(
         queries["amendments"] = soql.synced_amendments_query(
             opportunity_id, amendments_status_field
         )
-    request = {
-        "allOrNone": False,
-        "compositeRequest": [
-            {
-                "method": "GET",
-                "url": f"/services/data/v{version}/query/?{urlencode({'q': q})}",
-                "referenceId": ref,
-            }
-            for ref, q in queries.items()
-        ],
-    }
     what = f"reading opportunity {opportunity_id}"
-    response = conn.restful("composite", method="POST", body=request, what=what)
-    results = {r["referenceId"]: r for r in response["compositeResponse"]}
-    for ref in queries:
-        raise_for_subresponse(results[ref]["httpStatusCode"], results[ref]["body"], what)
-    opportunities = results["opportunity"]["body"]["records"]
+    results = _composite_queries(conn, queries, what)
+    opportunities = results["opportunity"]["records"]
     if not opportunities:
         raise InvalidDeal(
             [
@@ -72,10 +57,10 @@ def read_deal(
     roles = opportunity.get("OpportunityContactRoles")
     if roles:
         roles["records"] = _all_records(conn, roles, what)
-    lines = _all_records(conn, results["lines"]["body"], what)
+    lines = _all_records(conn, results["lines"], what)
     source = {"opportunity": strip_attributes(opportunity), "lines": strip_attributes(lines)}
     if "amendments" in queries:
-        source["syncedAmendments"] = len(results["amendments"]["body"].get("records") or [])
+        source["syncedAmendments"] = len(results["amendments"].get("records") or [])
     return source
 
 
@@ -87,11 +72,24 @@ def read_contract(
     Returns ``{"subscriptions": [...], "lineage": [...]}`` (docs/mapping.md §9.1). With the deal's
     read and the write-back, an amendment costs 3 Salesforce calls.
     """
-    version = conn.settings.api_version
     queries = {
         "subscriptions": soql.contract_subscriptions_query(contract_id),
         "lineage": soql.contract_lines_query(contract_id, original_opportunity_id),
     }
+    what = f"reading contract {contract_id}"
+    results = _composite_queries(conn, queries, what)
+    return {ref: strip_attributes(_all_records(conn, results[ref], what)) for ref in queries}
+
+
+def _composite_queries(
+    conn: SalesforceConnection, queries: dict[str, str], what: str
+) -> dict[str, dict[str, Any]]:
+    """Run ``queries`` (reference id -> SOQL) in ONE composite call; each query's result body.
+
+    Every failed subrequest raises (classified as the single query would be), so a caller only
+    sees complete first pages.
+    """
+    version = conn.settings.api_version
     request = {
         "allOrNone": False,
         "compositeRequest": [
@@ -103,14 +101,11 @@ def read_contract(
             for ref, q in queries.items()
         ],
     }
-    what = f"reading contract {contract_id}"
     response = conn.restful("composite", method="POST", body=request, what=what)
     results = {r["referenceId"]: r for r in response["compositeResponse"]}
     for ref in queries:
         raise_for_subresponse(results[ref]["httpStatusCode"], results[ref]["body"], what)
-    return {
-        ref: strip_attributes(_all_records(conn, results[ref]["body"], what)) for ref in queries
-    }
+    return {ref: results[ref]["body"] for ref in queries}
 
 
 def _all_records(
